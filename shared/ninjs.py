@@ -1,0 +1,92 @@
+"""The story format Syndikat speaks in and out: IPTC ninjs 2.x.
+
+The 2.2 JSON schema ships with the package (`shared/schemas/`). These helpers read and write the
+few fields every service needs, so no service digs through a story's JSON on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "ninjs-schema_2.2.json"
+KILLED = "canceled"
+WITHHELD = "withheld"
+
+
+class InvalidStory(ValueError):
+    """The document is not a ninjs 2.x story Syndikat can take."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+
+
+def problems(doc: Any) -> list[str]:
+    """What makes `doc` invalid ninjs 2.2, one line each (empty when valid)."""
+    if not isinstance(doc, dict):
+        return ["a ninjs story is a JSON object"]
+    found = []
+    for error in sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(part) for part in error.absolute_path) or "(story)"
+        found.append(f"{where}: {error.message[:300]}")
+    return found
+
+
+def validate(doc: Any) -> dict[str, Any]:
+    if not isinstance(doc, dict) or not doc.get("uri"):
+        raise InvalidStory("a story needs a `uri`", ["uri: required"])
+    found = problems(doc)
+    if found:
+        raise InvalidStory("not a valid ninjs 2.x story", found[:20])
+    return doc
+
+
+def version_of(doc: dict[str, Any]) -> str:
+    return str(doc.get("version") or "1")
+
+
+def pubstatus(doc: dict[str, Any]) -> str:
+    return str(doc.get("pubstatus") or "usable")
+
+
+def language(doc: dict[str, Any]) -> str | None:
+    value = doc.get("language")
+    return value.split("-")[0].lower() if isinstance(value, str) and value else None
+
+
+def versioncreated(doc: dict[str, Any]) -> datetime | None:
+    raw = doc.get("versioncreated")
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def main_headline(doc: dict[str, Any]) -> str | None:
+    headlines = doc.get("headlines") or []
+    for headline in headlines:
+        if headline.get("role") in (None, "main"):
+            return headline.get("value")
+    return headlines[0].get("value") if headlines else None
+
+
+def main_body(doc: dict[str, Any]) -> dict[str, Any] | None:
+    bodies = doc.get("bodies") or []
+    for body in bodies:
+        if body.get("role") in (None, "main"):
+            return body
+    return bodies[0] if bodies else None

@@ -1,0 +1,35 @@
+"""Queue and task names: the contract between the services.
+
+Services send tasks by these names and never import one another's task functions, so a worker
+only needs its own code. Routing is by name prefix (see `shared.celery_app`).
+"""
+
+from __future__ import annotations
+
+INGEST_QUEUE = "ingest"
+TRANSLATE_QUEUE = "translate"
+PUBLISH_QUEUE = "publish"
+QUEUES = (INGEST_QUEUE, TRANSLATE_QUEUE, PUBLISH_QUEUE)
+
+#: Sends outbox messages that the after-commit hook could not (broker down at the time).
+RELAY_OUTBOX = "syndikat.ingest.relay_outbox"
+
+#: Renders one stored story version into English: kwargs `story_version_id`.
+TRANSLATE_VERSION = "syndikat.translate.translate_version"
+#: Re-queues versions that waited for an engine that was not available.
+RETRY_WAITING_TRANSLATIONS = "syndikat.translate.retry_waiting"
+
+#: Creates one delivery per matching partner for a version and sends them: `story_version_id`.
+FAN_OUT = "syndikat.publish.fan_out"
+#: Attempts one delivery: kwargs `delivery_id`.
+DELIVER = "syndikat.publish.deliver"
+#: Sends every delivery whose `next_attempt_at` has come.
+SWEEP_DELIVERIES = "syndikat.publish.sweep_deliveries"
+
+
+def queue_for(task_name: str) -> str:
+    """`syndikat.<queue>.<task>` names route to `<queue>`."""
+    parts = task_name.split(".")
+    if len(parts) < 3 or parts[0] != "syndikat" or parts[1] not in QUEUES:
+        raise ValueError(f"task name {task_name!r} does not follow syndikat.<queue>.<task>")
+    return parts[1]

