@@ -77,6 +77,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             "2",
             "--threads",
             "4",
+            "--no-control-socket",
             "services.ingest.app:create_app()",
         ],
         "ingest": [

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from shared import db, tasks
 from shared.config import Settings, get_settings
@@ -20,7 +20,7 @@ def make_celery() -> Celery:
     settings = get_settings()
     app = Celery("syndikat", broker=settings.redis_url)
     app.conf.update(
-        task_queues=[Queue(name, routing_key=name) for name in tasks.QUEUES],
+        task_queues=[Queue(name, Exchange(name), routing_key=name) for name in tasks.QUEUES],
         task_default_queue=tasks.INGEST_QUEUE,
         task_routes=(_route,),
         task_serializer="json",

@@ -69,10 +69,12 @@ def db_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture
 def db(db_env: str) -> Iterator:
-    """A session on the test database; commit what a test wants services to see."""
-    from shared import db as database
+    """A session on the test database; commit what a test wants services to see.
 
-    session = database.session_factory(db_env)()
+    Unlike the services' sessions it does not take SQLite's write lock when it begins, so a
+    test holding it open while it reads does not block the code under test.
+    """
+    session = services.observer_session(db_env)
     yield session
     session.rollback()
     session.close()

@@ -80,9 +80,7 @@ def _new_delivery(
 ) -> Delivery | None:
     exists = db.scalar(
         select(Delivery.id).where(
-            Delivery.partner_id == partner.id,
-            Delivery.story_version_id == version.id,
-            Delivery.event == event,
+            Delivery.partner_id == partner.id, Delivery.story_version_id == version.id
         )
     )
     if exists is not None:

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -115,9 +116,41 @@ def scratch_postgres_database(server_url: str, name: str) -> Iterator[str]:
 
         if url in database._engines:
             database._engines.pop(url).dispose()
+        if url in _observers:
+            _observers.pop(url).dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+_observers: dict[str, Any] = {}
+
+
+def observer_session(url: str) -> Any:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.orm import Session
+
+    if url not in _observers:
+        engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        _observers[url] = engine
+    session = Session(_observers[url], expire_on_commit=False)
+    # An observer always sees what the code under test wrote, not its own stale copies.
+    event.listen(session, "do_orm_execute", _refresh_everything)
+    return session
+
+
+def _refresh_everything(state: Any) -> None:
+    if state.is_select:
+        state.update_execution_options(populate_existing=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def reset_settings() -> None:

@@ -1,0 +1,98 @@
+"""`syndikat models ...`: install and inspect the local translation model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from services.translate.model_packages import (
+    DEFAULT_INDEX_URL,
+    DownloadFailed,
+    InstallError,
+    ModelMissing,
+    describe,
+    install_package,
+    locate_package,
+)
+from shared.config import get_settings
+
+models_group = click.Group("models", help="Install and inspect the local translation model.")
+
+_dir_option = click.option(
+    "--dir",
+    "model_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Model directory (default: SYNDIKAT_MODEL_DIR, var/models/de_en).",
+)
+
+
+@models_group.command("install")
+@_dir_option
+@click.option(
+    "--index-url",
+    default=DEFAULT_INDEX_URL,
+    show_default=True,
+    help="Argos Translate package index (URL or local file).",
+)
+@click.option(
+    "--package-url",
+    default=None,
+    help="Install this package instead of looking it up: URL or local .argosmodel file.",
+)
+def install(model_dir: Path | None, index_url: str, package_url: str | None) -> None:
+    """Download the Argos Translate German→English package and unpack it (needs a network)."""
+    target = model_dir or get_settings().model_dir
+    click.echo(f"Installing the German→English translation model into {target} ...")
+    try:
+        package = install_package(
+            target, package_url=package_url, index_url=index_url, progress=_Progress()
+        )
+    except DownloadFailed as exc:
+        _fail(
+            f"The translation model could not be downloaded from {exc.url} ({exc.reason}); "
+            f"check the network "
+            f"and run `syndikat models install` again, or unpack an Argos Translate de→en "
+            f"package into {target} by hand."
+        )
+    except InstallError as exc:
+        _fail(f"The translation model was not installed: {exc}.")
+    click.echo(f"Installed {package.name} ({package.from_code}→{package.to_code}) in {target}.")
+
+
+@models_group.command("info")
+@_dir_option
+def info(model_dir: Path | None) -> None:
+    """Say whether a model is installed, and show its metadata. Exits 1 when there is none."""
+    target = model_dir or get_settings().model_dir
+    try:
+        package = locate_package(target)
+    except ModelMissing as exc:
+        message = str(exc)
+        _fail(message[:1].upper() + message[1:] + ".")
+    click.echo(f"Translation model installed at {package.root}")
+    for key, value in describe(package).items():
+        click.echo(f"  {key}: {value}")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(1)
+
+
+class _Progress:
+    """Download progress on stderr, one line per tenth, readable in logs as well as terminals."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.shown = 0
+
+    def __call__(self, chunk: int, total: int | None) -> None:
+        self.done += chunk
+        step = (total or 0) // 10 or 10 * 1024**2  # a tenth, or every 10 MB if size unknown
+        if self.done - self.shown >= step or self.done == total:
+            self.shown = self.done
+            of_total = f" of {total / 1024**2:.1f}" if total else ""
+            click.echo(f"  {self.done / 1024**2:.1f}{of_total} MB", err=True)

@@ -1,0 +1,140 @@
+"""Real Syndikat processes for end-to-end tests: the API under gunicorn and Celery workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.support.ports import free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+class Pipeline:
+    """Starts the API and the named workers with `env`; stops them on exit. Logs go to `logs`."""
+
+    def __init__(
+        self, env: dict[str, str], logs: Path, workers: tuple[str, ...] = ("translate", "publish")
+    ):
+        # PYTHONPATH: workers load test engines by import path from this checkout.
+        self.env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT)} | env
+        self.logs = logs
+        self.workers = workers
+        self.run_id = uuid.uuid4().hex[:8]
+        self.api_url = f"http://127.0.0.1:{free_port()}"
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def __enter__(self) -> Pipeline:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self._start("api", self._api_command())
+        for queue in self.workers:
+            self.start_worker(queue)
+        self._wait_for_api()
+        self.wait_for_workers(self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def start_worker(self, queue: str, name: str | None = None) -> str:
+        name = name or queue
+        command = [
+            str(BIN / "celery"),
+            "-A",
+            f"services.{queue}.worker",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "1",
+            "-n",
+            f"{name}-{self.run_id}@%h",
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        self._start(name, command)
+        return name
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def wait_for_workers(self, names: tuple[str, ...], timeout: float = 60) -> None:
+        from shared.celery_app import celery_app
+
+        wanted = {f"{name}-{self.run_id}@" for name in names}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            replies = celery_app.control.ping(timeout=0.5) or []
+            answered = {worker.split("@")[0] + "@" for reply in replies for worker in reply}
+            if wanted <= answered:
+                return
+            self._check_alive()
+        raise AssertionError(f"workers {sorted(wanted)} did not answer; see {self.logs}")
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def _api_command(self) -> list[str]:
+        return [
+            str(BIN / "gunicorn"),
+            "--bind",
+            self.api_url.removeprefix("http://"),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--no-control-socket",
+            "services.ingest.app:create_app()",
+        ]
+
+    def _start(self, name: str, command: list[str]) -> None:
+        with (self.logs / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def _wait_for_api(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                self._check_alive()
+                time.sleep(0.1)
+        raise AssertionError(f"the API did not come up; see {self.logs / 'api.log'}")
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}:\n{self.log(name)}")
+
+
+def wait_until(predicate, timeout: float = 30, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it returns something truthy; return that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
