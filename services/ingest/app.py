@@ -1,28 +1,40 @@
-"""The ingest service's web entry point: `create_app()` for Flask and any WSGI server."""
+"""The HTTP API's entry point: `create_app()` for Flask and any WSGI server.
+
+It is the ingest service's web process; the other services contribute their endpoints
+(partners, glossary, review, …) as blueprints listed in `BLUEPRINTS`, so one API serves them all.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, jsonify
 
-from services.ingest.api import bp as api_bp
 from services.ingest.errors import register_error_handlers
 from shared.config import get_settings
 from shared.logging import configure_logging
 
+BLUEPRINTS = ("services.ingest.api:bp",)
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    configure_logging("ingest")
+    configure_logging("api")
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=get_settings().max_body_bytes, JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)
     register_error_handlers(app)
-    app.register_blueprint(api_bp)
+    for target in BLUEPRINTS:
+        app.register_blueprint(_load_blueprint(target))
 
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(status="ok")
 
     return app
+
+
+def _load_blueprint(target: str) -> Blueprint:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from services.publish import payload, retry, webhooks
+from services.publish import methods, payload, retry
 from shared import db as database
 from shared import events
 from shared.config import get_settings
@@ -36,10 +36,11 @@ def attempt(delivery_id: int, now: datetime | None = None) -> str:
         return "not due"
     with database.session() as db:
         delivery = db.get_one(Delivery, delivery_id)
-        url, secret, body = _request_parts(db, delivery)
-    response = webhooks.post_event(url, secret, delivery.webhook_id, body, sent_at=utcnow())
+        method = methods.method_for(delivery.partner.method)
+        outgoing = _outgoing(db, delivery)
+    outcome = method.send(outgoing)
     with database.session() as db:
-        return _record(db, delivery_id, response, started=now)
+        return _record(db, delivery_id, outcome, started=now)
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
@@ -60,25 +61,44 @@ def _claim(delivery_id: int, now: datetime) -> bool:
         return claimed.rowcount == 1
 
 
-def _request_parts(db: Session, delivery: Delivery) -> tuple[str, str, dict]:
+def _outgoing(db: Session, delivery: Delivery) -> methods.Outgoing:
     partner = delivery.partner
     story = db.get_one(Story, delivery.story_id)
     if delivery.event == "story.killed":
-        data = {"uri": story.uri, "version": _version_label(db, delivery), "pubstatus": "canceled"}
+        version = db.get_one(StoryVersion, delivery.story_version_id)
+        data = {"uri": story.uri, "version": version.version, "pubstatus": "canceled"}
     else:
         translation = db.scalars(
             select(Translation).where(Translation.story_version_id == delivery.story_version_id)
         ).one()
         data = payload.partner_story(translation.ninjs, story.source, partner)
-    body = payload.event_body(delivery.event, delivery.created_at, data)
-    return partner.endpoint or "", partner.secret or "", body
+    return methods.Outgoing(
+        event=delivery.event,
+        webhook_id=delivery.webhook_id,
+        occurred_at=delivery.created_at,
+        endpoint=partner.endpoint or "",
+        secret=partner.secret,
+        credentials=partner.credentials_dict(),
+        story=data,
+        remote_id=_remote_id(db, delivery),
+    )
 
 
-def _version_label(db: Session, delivery: Delivery) -> str:
-    return db.get_one(StoryVersion, delivery.story_version_id).version
+def _remote_id(db: Session, delivery: Delivery) -> str | None:
+    """The partner's id for this story from the latest earlier delivery that got one."""
+    return db.scalar(
+        select(Delivery.remote_id)
+        .where(
+            Delivery.partner_id == delivery.partner_id,
+            Delivery.story_id == delivery.story_id,
+            Delivery.remote_id.is_not(None),
+        )
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
 
 
-def _record(db: Session, delivery_id: int, response: webhooks.Response, started: datetime) -> str:
+def _record(db: Session, delivery_id: int, response: methods.Outcome, started: datetime) -> str:
     delivery = db.get_one(Delivery, delivery_id)
     finished = utcnow()
     delivery.attempts += 1
@@ -99,6 +119,7 @@ def _record(db: Session, delivery_id: int, response: webhooks.Response, started:
     if response.ok:
         delivery.state = DeliveryState.DELIVERED
         delivery.delivered_at = finished
+        delivery.remote_id = response.remote_id or delivery.remote_id
         delivery.next_attempt_at = None
         events.record(db, delivery.story_id, "delivered", f"{delivery.event} to {partner}")
         return "delivered"

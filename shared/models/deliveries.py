@@ -49,6 +49,8 @@ class Delivery(Base):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+    #: The partner's own id for the story (e.g. a WordPress post id), for updates and kills.
+    remote_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partner: Mapped[Partner] = relationship()

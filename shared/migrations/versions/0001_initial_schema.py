@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("method", sa.String(length=20), nullable=False),
         sa.Column("endpoint", sa.Text(), nullable=True),
         sa.Column("secret", sa.Text(), nullable=True),
+        sa.Column("credentials", sa.Text(), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.Text(), nullable=True),
         sa.Column("filters", JSON_DOCUMENT, nullable=False),
@@ -142,6 +143,7 @@ def upgrade() -> None:
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("remote_id", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"],

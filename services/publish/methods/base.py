@@ -1,0 +1,43 @@
+"""The contract every delivery method meets (webhook, WordPress, …)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One event for one partner, everything a method needs to send it."""
+
+    event: str  # story.published, story.updated or story.killed
+    webhook_id: str  # stable across retries of this delivery
+    occurred_at: datetime  # when the delivery was created: the body does not change on retry
+    endpoint: str
+    secret: str | None
+    credentials: dict[str, Any]
+    story: dict[str, Any]  # the English story as ninjs 2.x, attribution applied
+    #: The partner's id for this story from an earlier delivery (e.g. a WordPress post id).
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None = None
+    #: The partner's id for the story, kept so updates and kills reach the same item.
+    remote_id: str | None = None
+    #: Seconds the partner asked us to wait (Retry-After), if it did.
+    retry_after: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class DeliveryMethod(Protocol):
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Outcome: ...
