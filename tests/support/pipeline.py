@@ -22,22 +22,31 @@ class Pipeline:
     """Starts the API and the named workers with `env`; stops them on exit. Logs go to `logs`."""
 
     def __init__(
-        self, env: dict[str, str], logs: Path, workers: tuple[str, ...] = ("translate", "publish")
+        self,
+        env: dict[str, str],
+        logs: Path,
+        workers: tuple[str, ...] = ("translate", "publish"),
+        api: bool = True,
+        worker_options: dict[str, tuple[str, ...]] | None = None,
     ):
         # PYTHONPATH: workers load test engines by import path from this checkout.
         self.env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT)} | env
         self.logs = logs
         self.workers = workers
+        self.with_api = api
+        self.worker_options = worker_options or {}
         self.run_id = uuid.uuid4().hex[:8]
         self.api_url = f"http://127.0.0.1:{free_port()}"
         self.processes: dict[str, subprocess.Popen] = {}
 
     def __enter__(self) -> Pipeline:
         self.logs.mkdir(parents=True, exist_ok=True)
-        self._start("api", self._api_command())
+        if self.with_api:
+            self._start("api", self._api_command())
         for queue in self.workers:
-            self.start_worker(queue)
-        self._wait_for_api()
+            self.start_worker(queue, options=self.worker_options.get(queue, ("-c", "1")))
+        if self.with_api:
+            self._wait_for_api()
         self.wait_for_workers(self.workers)
         return self
 
@@ -45,23 +54,19 @@ class Pipeline:
         for name in list(self.processes):
             self.stop(name)
 
-    def start_worker(self, queue: str, name: str | None = None) -> str:
+    def start_worker(
+        self,
+        queue: str,
+        name: str | None = None,
+        app: str | None = None,
+        options: tuple[str, ...] = ("-c", "1"),
+    ) -> str:
+        """Start a worker on `queue` from `app` (default: the service's own worker module)."""
         name = name or queue
         command = [
-            str(BIN / "celery"),
-            "-A",
-            f"services.{queue}.worker",
-            "worker",
-            "-Q",
-            queue,
-            "-c",
-            "1",
-            "-n",
-            f"{name}-{self.run_id}@%h",
-            "-l",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
+            *(str(BIN / "celery"), "-A", app or f"services.{queue}.worker", "worker"),
+            *("-Q", queue, "-n", f"{name}-{self.run_id}@%h", "-l", "INFO"),
+            *("--without-gossip", "--without-mingle", *options),
         ]
         self._start(name, command)
         return name
