@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint format bench flower clean
+.PHONY: install run test lint format bench chaos flower clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+chaos: install
+	$(BIN)/python -m chaos --stories 1000
 
 flower: install
 	$(BIN)/celery -A shared.celery_app flower --port=5555

@@ -16,6 +16,10 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: monotonic times the request arrived and its answer was written, and the answer's status
+    started: float = 0.0
+    finished: float | None = None
+    status: int | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -79,15 +83,21 @@ class Receiver:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                receiver._record(Received(self.path, headers, body))
+                received = Received(self.path, headers, body, started=time.monotonic())
+                receiver._record(received)
                 answer = receiver._next_answer()
                 time.sleep(answer.delay)
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
+                try:
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (its timeout): nothing to answer
+                finally:
+                    received.finished, received.status = time.monotonic(), answer.status
 
             def log_message(self, *args: Any) -> None:
                 pass

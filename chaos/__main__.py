@@ -1,0 +1,39 @@
+"""`python -m chaos [--stories N]`: the full chaos run, printed as counts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.table import Table
+from chaos.run import Plan, Report, run_chaos
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chaos")
+    parser.add_argument("--stories", type=int, default=Plan.stories)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="syndikat-chaos-") as folder:
+        report = run_chaos(Plan(stories=args.stories), Path(folder))
+    print(render(report))
+    return 0 if report.clean else 1
+
+
+def render(report: Report) -> str:
+    table = Table("Chaos run", ["count", "value", "must be"])
+    table.add("stories pushed", report.stories, "")
+    table.add("story deliveries expected", report.expected, "")
+    table.add("story deliveries that arrived", report.delivered, "= expected")
+    table.add("lost", report.lost, "0")
+    table.add("doubled (one version under two webhook-ids)", report.doubled, "0")
+    table.add("delivery in flight twice at once", report.overlapping, "0")
+    table.add("partner requests in all (with retries)", report.requests, "")
+    table.notes.append("faults: " + ", ".join(report.faults))
+    table.notes.append(f"took {report.seconds:.0f} s")
+    return table.render()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
