@@ -456,6 +456,15 @@ def test_answers_that_are_not_a_post_are_failures_with_a_reason(
     assert outcome.retry_after == retry_after
 
 
+def test_an_author_id_that_is_not_a_user_id_is_refused_before_any_request(scripted):
+    credentials = SOME_LOGIN | {"author_id": "Jane"}
+
+    outcome = WORDPRESS.send(outgoing(english_story(), FAKE_SITE, credentials))
+
+    assert (outcome.ok, outcome.error) == (False, "author_id 'Jane' is not a WordPress user id")
+    assert scripted.requests == []
+
+
 def test_a_partner_without_credentials_is_refused_before_any_request(scripted):
     outcome = WORDPRESS.send(outgoing(english_story(), FAKE_SITE, {}))
 

@@ -33,6 +33,7 @@ class WordPressMethod:
         if not (user and app_password and outgoing.endpoint):
             return Outcome(None, "the partner has no WordPress address, user or app_password")
         try:
+            _author_id(outgoing.credentials)  # a bad one is refused before anything is sent
             with http.client() as client:
                 site = WordPressSite(client, outgoing.endpoint, user, app_password)
                 if outgoing.event == KILLED:
@@ -113,15 +114,24 @@ def _id_of(post: Any) -> str:
 
 
 def post_fields(story: dict[str, Any], credentials: dict[str, Any]) -> dict[str, Any]:
-    author_id = credentials.get("author_id")
+    author_id = _author_id(credentials)
     fields: dict[str, Any] = {
         "title": ninjs.main_headline(story) or "",
-        "content": post_content(story, with_byline=not author_id),
+        "content": post_content(story, with_byline=author_id is None),
         "excerpt": _summary(story),
     }
-    if author_id:
-        fields["author"] = int(author_id)
+    if author_id is not None:
+        fields["author"] = author_id
     return fields
+
+
+def _author_id(credentials: dict[str, Any]) -> int | None:
+    value = credentials.get("author_id")
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit():
+        raise WordPressError(None, f"author_id {value!r} is not a WordPress user id")
+    return int(value)
 
 
 def post_content(story: dict[str, Any], with_byline: bool) -> str:
