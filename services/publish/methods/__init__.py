@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from services.publish.methods.base import DeliveryMethod, Outcome, Outgoing
 from services.publish.methods.webhook import WebhookMethod
+from services.publish.methods.wordpress import WordPressMethod
 
-METHODS: dict[str, DeliveryMethod] = {"webhook": WebhookMethod()}
+METHODS: dict[str, DeliveryMethod] = {"webhook": WebhookMethod(), "wordpress": WordPressMethod()}
 
 
 def method_for(name: str) -> DeliveryMethod:
