@@ -21,10 +21,10 @@ def engine_setting(monkeypatch: pytest.MonkeyPatch) -> Any:
         from shared.config import get_settings
 
         get_settings.cache_clear()
-        pipeline.configured_engine.cache_clear()
+        pipeline.engine_named.cache_clear()
 
     yield use
-    pipeline.configured_engine.cache_clear()
+    pipeline.engine_named.cache_clear()
 
 
 def stored_version(db: Any, **changes: Any) -> int:
