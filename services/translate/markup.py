@@ -38,7 +38,7 @@ class Empty:
 Token = Text | Open | Close | Empty
 
 #: Lenient on purpose: engines return "< g1 >" or "</ g1>" as often as "<g1>".
-MARKER = re.compile(r"<\s*(/?)\s*([gx])\s*(\d+)\s*(/?)\s*>")
+MARKER = re.compile(r"<\s*(/?)\s*([gx])\s*(\d+)\s*(/?)\s*>", re.IGNORECASE)
 
 
 def render(tokens: Iterable[Token]) -> str:
@@ -66,7 +66,7 @@ def parse(text: str, known: set[int] | None = None) -> list[Token]:
         ref = int(number)
         if known is not None and ref not in known:
             continue
-        if kind == "x" or self_closing:
+        if kind.lower() == "x" or self_closing:
             tokens.append(Empty(ref))
         else:
             tokens.append(Close(ref) if closing else Open(ref))
@@ -116,7 +116,7 @@ def tidy(tokens: list[Token]) -> list[Token]:
 def join_runs(tokens: list[Token]) -> list[Token]:
     """`</g1> <g1>` becomes ` `: an element cut at a sentence boundary is whole again."""
     out: list[Token] = []
-    for token in tokens:
+    for token in tidy(tokens):
         if isinstance(token, Open):
             if out and out[-1] == Close(token.ref):
                 out.pop()
@@ -186,15 +186,18 @@ def _track(stack: list[int], token: Token) -> None:
 
 
 def strip_edges(tokens: list[Token]) -> tuple[str, list[Token], str]:
-    """Leading and trailing whitespace moved out of the tokens: (lead, tokens, trail)."""
+    """Whitespace at either end moved out of the tokens (and out of elements open or closing
+    there): (lead, tokens, trail)."""
     tokens = list(tokens)
+    first = next((i for i, t in enumerate(tokens) if not isinstance(t, Open)), None)
     lead = trail = ""
-    if tokens and isinstance(tokens[0], Text):
-        value = tokens[0].value
+    if first is not None and isinstance(tokens[first], Text):
+        value = tokens[first].value
         lead = value[: len(value) - len(value.lstrip())]
-        tokens[0] = Text(value.lstrip())
-    if tokens and isinstance(tokens[-1], Text):
-        value = tokens[-1].value
+        tokens[first] = Text(value.lstrip())
+    last = next((i for i in reversed(range(len(tokens))) if not isinstance(tokens[i], Close)), None)
+    if last is not None and isinstance(tokens[last], Text):
+        value = tokens[last].value
         trail = value[len(value.rstrip()) :]
-        tokens[-1] = Text(value.rstrip())
+        tokens[last] = Text(value.rstrip())
     return lead, tidy(tokens), trail
