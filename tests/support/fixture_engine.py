@@ -8,7 +8,7 @@ never gets German back labelled as English.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import ClassVar, Self
 
 from services.translate.engines import EngineError
 
@@ -43,6 +43,9 @@ ENGLISH = {
     "Baubeginn im Herbst": "Work starts in the autumn",
     "Baubeginn: 1. Oktober 2027": "Start of work: October 1, 2027",
     "<g1>Sitzplätze:</g1> 21.400": "<g1>Seats:</g1> 21,400",
+    # ... its version 2 changes one sentence and adds a paragraph
+    "Baubeginn ist im Oktober.": "Work starts in October.",
+    "Die Opposition kündigte Widerstand an.": "The opposition announced resistance.",
     # ../shared/corpus/wire/01-rutte-nato v2: the sentences version 2 adds or changes
     "Rutte kann sich auf weitere prominente Unterstützer freuen, darunter mehrere "
     "osteuropäische Regierungen.": (
@@ -134,6 +137,8 @@ ENGLISH = {
 
 class FixtureEngine:
     name = "fixture"
+    #: Every segment asked for, in this process: tests count what reached the engine.
+    asked: ClassVar[list[str]] = []
 
     @classmethod
     def from_settings(cls) -> Self:
@@ -142,6 +147,7 @@ class FixtureEngine:
     def translate(
         self, segments: Sequence[str], source_language: str, target_language: str
     ) -> list[str]:
+        FixtureEngine.asked.extend(segments)
         missing = [s for s in segments if s and s not in ENGLISH]
         if missing:
             raise EngineError(f"no fixture English for {missing[0]!r}")
