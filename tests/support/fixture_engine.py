@@ -152,3 +152,23 @@ class FixtureEngine:
         if missing:
             raise EngineError(f"no fixture English for {missing[0]!r}")
         return [ENGLISH.get(segment, "") for segment in segments]
+
+
+class RecordingEngine:
+    """Marks every segment as translated ("[en] …", markers kept) and records what it was asked.
+
+    For tests about structure and about what reaches an engine; its output is not English.
+    """
+
+    name = "recording"
+    asked: ClassVar[list[str]] = []
+
+    @classmethod
+    def from_settings(cls) -> Self:
+        return cls()
+
+    def translate(
+        self, segments: Sequence[str], source_language: str, target_language: str
+    ) -> list[str]:
+        RecordingEngine.asked.extend(segments)
+        return ["[en] " + segment for segment in segments]
