@@ -66,9 +66,9 @@ class Rendering:
 
 
 @cache
-def engine_named(setting: str) -> Engine:
-    """An engine built once per worker process (a local model loads once)."""
-    return load_engine(setting)
+def configured_engine(setting: str | None = None) -> Engine:
+    """The engine a setting names (default: SYNDIKAT_ENGINE), built once per worker process."""
+    return load_engine(setting or get_settings().engine)
 
 
 def translate_version(story_version_id: int) -> str:
@@ -85,9 +85,10 @@ def translate_version(story_version_id: int) -> str:
     failures = []
     for setting in engine_chain(get_settings()):
         try:
-            rendering = render(engine_named(setting), work.doc, glossary)
+            rendering = render(configured_engine(setting), work.doc, glossary)
         except EngineUnavailable as exc:
-            engine_named.cache_clear()  # a model may be installed, a key set, before the next try
+            # A model may be installed, a key set, before the next try: build engines afresh.
+            configured_engine.cache_clear()
             failures.append(str(exc))
             continue
         except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way

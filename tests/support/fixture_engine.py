@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Self
 
 from services.translate.engines import EngineError
+from services.translate.engines.instant import InstantEngine
 
 #: German units (sentences in marker text, see services.translate.markup) -> English.
 ENGLISH = {
@@ -154,8 +155,8 @@ class FixtureEngine:
         return [ENGLISH.get(segment, "") for segment in segments]
 
 
-class RecordingEngine:
-    """Marks every segment as translated ("[en] …", markers kept) and records what it was asked.
+class RecordingEngine(InstantEngine):
+    """The instant engine ("[en] …", markers kept), recording what it was asked.
 
     For tests about structure and about what reaches an engine; its output is not English.
     """
@@ -163,12 +164,8 @@ class RecordingEngine:
     name = "recording"
     asked: ClassVar[list[str]] = []
 
-    @classmethod
-    def from_settings(cls) -> Self:
-        return cls()
-
     def translate(
         self, segments: Sequence[str], source_language: str, target_language: str
     ) -> list[str]:
         RecordingEngine.asked.extend(segments)
-        return ["[en] " + segment for segment in segments]
+        return super().translate(segments, source_language, target_language)

@@ -18,8 +18,8 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
-        pipeline.engine_named.cache_clear()
+        pipeline.configured_engine.cache_clear()
 
     yield use
     get_settings.cache_clear()
-    pipeline.engine_named.cache_clear()
+    pipeline.configured_engine.cache_clear()

@@ -84,6 +84,16 @@ def test_a_second_worker_finds_the_glossary_another_one_created(deepl):
     assert deepl.paths("POST").count("/v2/glossaries") == 1
 
 
+def test_a_glossary_deleted_at_deepl_is_uploaded_again_on_the_next_try(deepl):
+    engine = DeepLEngine(deepl.url, deepl.api_key)
+    engine.translate_with_glossary(["Welt"], "de", "en", GLOSSARY)
+    deepl.glossaries.clear()  # someone tidied up the DeepL account
+
+    with pytest.raises(EngineError, match="Glossary not found"):
+        engine.translate_with_glossary(["Welt"], "de", "en", GLOSSARY)
+    assert engine.translate_with_glossary(["Welt"], "de", "en", GLOSSARY) == ["Earth"]
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [

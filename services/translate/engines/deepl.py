@@ -53,9 +53,16 @@ class DeepLEngine:
     ) -> list[str]:
         glossary_id = self._glossary_id(glossary, source_language) if glossary.terms else None
         english: list[str] = []
-        for start in range(0, len(segments), MAX_TEXTS):
-            batch = list(segments[start : start + MAX_TEXTS])
-            english.extend(self._translate(batch, source_language, target_language, glossary_id))
+        try:
+            for start in range(0, len(segments), MAX_TEXTS):
+                batch = list(segments[start : start + MAX_TEXTS])
+                english.extend(
+                    self._translate(batch, source_language, target_language, glossary_id)
+                )
+        except EngineError:
+            # The glossary may have been deleted at DeepL meanwhile: look it up again next time.
+            self._glossaries.pop(glossary.version, None)
+            raise
         return english
 
     def _translate(
