@@ -7,7 +7,7 @@ import click
 from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import partners_group
 from services.runner import run_command
-from services.translate.cli import models_group
+from services.translate.cli import glossary_group, models_group
 from shared import migrate
 
 
@@ -29,5 +29,12 @@ def db_upgrade(revision: str) -> None:
     click.echo("database is up to date")
 
 
-for command in (sources_group, ingest_files, partners_group, models_group, run_command):
+for command in (
+    sources_group,
+    ingest_files,
+    partners_group,
+    models_group,
+    glossary_group,
+    run_command,
+):
     main.add_command(command)

@@ -61,6 +61,17 @@ class Settings:
     #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
     allowed_private_hosts: tuple[str, ...] = field(default=())
     log_level: str = "INFO"
+    #: DeepL API key (DeepL's own variable name); the engine is unavailable without one.
+    deepl_api_key: str = ""
+    #: DeepL's API base URL; the free API for keys ending in ":fx", else the Pro API.
+    deepl_url: str = ""
+    #: DeepL's English variant: EN-US or EN-GB.
+    deepl_target_language: str = "EN-US"
+    #: A LibreTranslate server's base URL; the engine is unavailable without one.
+    libretranslate_url: str = ""
+    libretranslate_key: str = ""
+    #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
+    mt_timeout_seconds: float = 60.0
 
     @property
     def cache_redis_url(self) -> str:
@@ -73,7 +84,8 @@ class Settings:
     def redacted(self) -> dict[str, str]:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        shown["secret_key"] = "***" if self.secret_key else ""
+        for secret in ("secret_key", "deepl_api_key", "libretranslate_key"):
+            shown[secret] = "***" if getattr(self, secret) else ""
         return shown
 
 
@@ -99,7 +111,18 @@ def load_settings() -> Settings:
         visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
         allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
         log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
+        deepl_api_key=_env("DEEPL_API_KEY", ""),
+        deepl_url=_env("SYNDIKAT_DEEPL_URL", _deepl_default_url(_env("DEEPL_API_KEY", ""))),
+        deepl_target_language=_env("SYNDIKAT_DEEPL_TARGET_LANG", "EN-US").upper(),
+        libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
+        libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
+        mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
     )
+
+
+def _deepl_default_url(api_key: str) -> str:
+    # DeepL's free-plan keys end in ":fx" and only work on the free API's host.
+    return "https://api-free.deepl.com" if api_key.endswith(":fx") else "https://api.deepl.com"
 
 
 @cache

@@ -1,4 +1,4 @@
-"""`syndikat models ...`: install and inspect the local translation model."""
+"""`syndikat models …` (the local translation model) and `syndikat glossary …`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import click
 
+from services.translate import glossary
 from services.translate.model_packages import (
     DEFAULT_INDEX_URL,
     DownloadFailed,
@@ -16,7 +17,9 @@ from services.translate.model_packages import (
     install_package,
     locate_package,
 )
+from shared import db as database
 from shared.config import get_settings
+from shared.models import TermKind
 
 models_group = click.Group("models", help="Install and inspect the local translation model.")
 
@@ -96,3 +99,43 @@ class _Progress:
             self.shown = self.done
             of_total = f" of {total / 1024**2:.1f}" if total else ""
             click.echo(f"  {self.done / 1024**2:.1f}{of_total} MB", err=True)
+
+
+glossary_group = click.Group("glossary", help="The glossary every translation follows.")
+
+
+@glossary_group.command("add")
+@click.argument("source")
+@click.argument("target", required=False)
+@click.option("--keep", is_flag=True, help="A name that is never translated (TARGET optional).")
+def glossary_add(source: str, target: str | None, keep: bool) -> None:
+    """Render German SOURCE always as English TARGET (or keep a name as it is)."""
+    kind = TermKind.KEEP if keep else TermKind.TERM
+    if not keep and not target:
+        raise click.UsageError("give the English TARGET, or --keep for a name")
+    with database.session() as db:
+        try:
+            term, version = glossary.add_term(db, source, target, kind)
+        except glossary.GlossaryError as exc:
+            _fail(f"Not added: {exc}.")
+    click.echo(f"{term.source} → {term.target} ({term.kind}); glossary version {version}")
+
+
+@glossary_group.command("remove")
+@click.argument("source")
+def glossary_remove(source: str) -> None:
+    with database.session() as db:
+        try:
+            version = glossary.remove_term(db, source)
+        except glossary.GlossaryError as exc:
+            _fail(f"Not removed: {exc}.")
+    click.echo(f"removed {source}; glossary version {version}")
+
+
+@glossary_group.command("list")
+def glossary_list() -> None:
+    with database.session() as db:
+        current = glossary.snapshot(db)
+    click.echo(f"glossary version {current.version}, {len(current.terms)} terms")
+    for term in current.terms:
+        click.echo(f"{term.source}\t{term.target}\t{term.kind}")

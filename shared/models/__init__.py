@@ -2,6 +2,8 @@
 
 from shared.models.base import Base, utcnow
 from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryState
+from shared.models.glossary import Glossary, GlossaryTerm, TermKind
+from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
 from shared.models.sources import Source
@@ -13,6 +15,9 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
+    "Glossary",
+    "GlossaryTerm",
+    "MemoryEntry",
     "OutboxMessage",
     "Partner",
     "Source",
@@ -20,6 +25,7 @@ __all__ = [
     "StoryEvent",
     "StoryState",
     "StoryVersion",
+    "TermKind",
     "Translation",
     "TranslationStatus",
     "VersionKind",

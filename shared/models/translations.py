@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.models.base import Base, utcnow
+from shared.models.base import Base, JSONDocument, utcnow
 from shared.models.stories import StoryVersion
 
 
@@ -36,6 +36,11 @@ class Translation(Base):
     ninjs: Mapped[dict[str, Any]]
     #: QA findings, empty when the gate found nothing.
     qa: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The units the engine translated, in order: {"source", "english", "origin"} each, in
+    #: marker text (see services.translate.markup); a reviewer edits these. None: passed through.
+    segments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
+    #: The glossary version the translation was made with.
+    glossary_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -9,9 +9,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Partner, Source
+from shared.models import OutboxMessage, Partner, Source, Story
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -41,3 +42,20 @@ def add_partner(
     db.add(partner)
     db.commit()
     return partner
+
+
+def store_story(db: Session, doc: dict[str, Any]) -> int:
+    """Take a story in as the ingest service does; returns its current version's id."""
+    from services.ingest.intake import take_story
+
+    source = db.scalar(select(Source)) or add_source(db)
+    intake = take_story(db, source, doc, via="test")
+    db.commit()
+    return db.get_one(Story, intake.story_id).current_version_id
+
+
+def queued(db: Session, task_name: str) -> list[dict]:
+    """The kwargs of every outbox message for `task_name`."""
+    db.expire_all()
+    query = select(OutboxMessage.kwargs).where(OutboxMessage.task_name == task_name)
+    return list(db.scalars(query))

@@ -415,3 +415,14 @@ def test_info_without_a_model(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("No translation model at")
     assert "syndikat models install" in result.stderr
+
+
+def test_markers_travel_through_the_model_with_the_words_they_wrap(argos_model: Path) -> None:
+    engine = LocalEngine.from_path(argos_model)
+
+    result = engine.translate(
+        ["<g1>Guten Morgen</g1> Berlin, <g2>schön</g2>!", "Hallo <x1/>"], "de", "en"
+    )
+
+    # Glued to a word, "<g1>Guten" would be one strange word to SentencePiece and stay German.
+    assert result == ["<g1>Good morning</g1> Berlin, <g2>beautiful</g2>!", "Hello <x1/>"]

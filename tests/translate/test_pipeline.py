@@ -4,45 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from services.ingest.intake import take_story
 from services.translate import pipeline
 from shared import tasks
-from shared.models import OutboxMessage, Source, Story, Translation
-from tests.support.factories import add_source, fixture_story
+from shared.models import Story, Translation
+from tests.support.factories import fixture_story, queued, store_story
 
 
-@pytest.fixture
-def engine_setting(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def use(setting: str) -> None:
-        monkeypatch.setenv("SYNDIKAT_ENGINE", setting)
-        from shared.config import get_settings
-
-        get_settings.cache_clear()
-        pipeline.configured_engine.cache_clear()
-
-    yield use
-    pipeline.configured_engine.cache_clear()
+def store_version(db: Any, **changes: Any) -> int:
+    return store_story(db, fixture_story(**changes))
 
 
-def stored_version(db: Any, **changes: Any) -> int:
-    source = db.scalar(select(Source)) or add_source(db)
-    intake = take_story(db, source, fixture_story(**changes), via="test")
-    db.commit()
-    return db.get_one(Story, intake.story_id).current_version_id
-
-
-def queued(db: Any, task_name: str) -> list[dict]:
-    db.expire_all()
-    query = select(OutboxMessage.kwargs).where(OutboxMessage.task_name == task_name)
-    return list(db.scalars(query))
-
-
-def test_a_german_version_is_translated_once_and_queued_for_publishing(db, engine_setting):
-    engine_setting("tests.support.fixture_engine:FixtureEngine")
-    version_id = stored_version(db)
+def test_a_german_version_is_translated_once_and_queued_for_publishing(db, settings):
+    settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
+    version_id = store_version(db)
 
     first = pipeline.translate_version(version_id)
     second = pipeline.translate_version(version_id)
@@ -56,9 +32,9 @@ def test_a_german_version_is_translated_once_and_queued_for_publishing(db, engin
     assert db.scalars(select(Story.state)).one() == "ready"
 
 
-def test_an_english_version_passes_through_untranslated(db, engine_setting):
-    engine_setting("tests.support.fixture_engine:FixtureEngine")
-    version_id = stored_version(db, language="en", headlines=[{"value": "Already English"}])
+def test_an_english_version_passes_through_untranslated(db, settings):
+    settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
+    version_id = store_version(db, language="en", headlines=[{"value": "Already English"}])
 
     assert pipeline.translate_version(version_id) == "translated"
 
@@ -67,11 +43,9 @@ def test_an_english_version_passes_through_untranslated(db, engine_setting):
     assert translation.ninjs["headlines"] == [{"value": "Already English"}]
 
 
-def test_a_failing_engine_leaves_the_story_visibly_waiting_and_publishes_nothing(
-    db, engine_setting
-):
-    engine_setting("tests.support.fixture_engine:FixtureEngine")
-    version_id = stored_version(db, headlines=[{"value": "Ein Satz ohne Übersetzung"}])
+def test_a_failing_engine_leaves_the_story_visibly_waiting_and_publishes_nothing(db, settings):
+    settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
+    version_id = store_version(db, headlines=[{"value": "Ein Satz ohne Übersetzung"}])
 
     assert pipeline.translate_version(version_id) == "awaiting engine"
 
@@ -83,27 +57,27 @@ def test_a_failing_engine_leaves_the_story_visibly_waiting_and_publishes_nothing
     assert pipeline.versions_awaiting_engine() == [version_id]
 
 
-def test_an_unknown_engine_setting_is_a_visible_wait_not_a_crash(db, engine_setting):
-    engine_setting("no.such.module:Engine")
-    version_id = stored_version(db)
+def test_an_unknown_engine_setting_is_a_visible_wait_not_a_crash(db, settings):
+    settings(SYNDIKAT_ENGINE="no.such.module:Engine")
+    version_id = store_version(db)
 
     assert pipeline.translate_version(version_id) == "awaiting engine"
     assert "cannot load engine" in db.scalars(select(Story.state_detail)).one()
 
 
-def test_a_language_other_than_german_or_english_is_held(db, engine_setting):
-    engine_setting("instant")
-    version_id = stored_version(db, language="fr")
+def test_a_language_other_than_german_or_english_is_held(db, settings):
+    settings(SYNDIKAT_ENGINE="instant")
+    version_id = store_version(db, language="fr")
 
     assert pipeline.translate_version(version_id) == "held"
     assert db.scalars(select(Story.state)).one() == "held"
     assert queued(db, tasks.FAN_OUT) == []
 
 
-def test_a_superseded_version_is_skipped(db, engine_setting):
-    engine_setting("instant")
-    first = stored_version(db)
-    stored_version(db, version="2")
+def test_a_superseded_version_is_skipped(db, settings):
+    settings(SYNDIKAT_ENGINE="instant")
+    first = store_version(db)
+    store_version(db, version="2")
 
     assert pipeline.translate_version(first) == "superseded"
     assert db.scalars(select(Translation)).all() == []

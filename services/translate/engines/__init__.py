@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import importlib
 
-from services.translate.engines.base import Engine, EngineError, EngineUnavailable
+from services.translate.engines.base import (
+    Engine,
+    EngineError,
+    EngineUnavailable,
+    GlossaryEngine,
+)
+from shared.config import Settings
 
 #: Engines Syndikat ships, by the name used in `SYNDIKAT_ENGINE`.
 ENGINES: dict[str, str] = {
     "local": "services.translate.engines.local:LocalEngine",
+    "deepl": "services.translate.engines.deepl:DeepLEngine",
+    "libretranslate": "services.translate.engines.libretranslate:LibreTranslateEngine",
     "instant": "services.translate.engines.instant:InstantEngine",
 }
+
+
+def engine_chain(settings: Settings) -> list[str]:
+    """SYNDIKAT_ENGINE, then SYNDIKAT_FALLBACK_ENGINES in order, each once."""
+    return list(dict.fromkeys((settings.engine, *settings.fallback_engines)))
 
 
 def load_engine(setting: str) -> Engine:
@@ -32,4 +45,12 @@ def load_engine(setting: str) -> Engine:
     return engine_class.from_settings()
 
 
-__all__ = ["ENGINES", "Engine", "EngineError", "EngineUnavailable", "load_engine"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineError",
+    "EngineUnavailable",
+    "GlossaryEngine",
+    "engine_chain",
+    "load_engine",
+]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    from services.translate.glossary import GlossarySnapshot
 
 
 class EngineError(RuntimeError):
@@ -26,5 +29,23 @@ class Engine(Protocol):
     def translate(
         self, segments: Sequence[str], source_language: str, target_language: str
     ) -> list[str]:
-        """Translate a batch of plain-text segments; the result has one entry per segment."""
+        """Translate a batch of segments; the result has one entry per segment.
+
+        Segments are sentences in marker text (`services.translate.markup`): XML-escaped text in
+        which `<gN>…</gN>` and `<xN/>` markers stand for inline markup and glossary terms. An
+        engine carries the markers over to where they belong in the English.
+        """
         ...
+
+
+@runtime_checkable
+class GlossaryEngine(Protocol):
+    """An engine that applies the glossary itself (DeepL) instead of placeholder markers."""
+
+    def translate_with_glossary(
+        self,
+        segments: Sequence[str],
+        source_language: str,
+        target_language: str,
+        glossary: GlossarySnapshot,
+    ) -> list[str]: ...

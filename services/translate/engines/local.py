@@ -9,6 +9,7 @@ forked from a parent that had loaded it does not reuse the parent's CTranslate2 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,9 +75,9 @@ class LocalEngine:
         if not todo:
             return results
         model = self._model()
-        pieces = [model.source.encode(segments[i], out_type=str) for i in todo]
+        pieces = [model.source.encode(_loosen(segments[i]), out_type=str) for i in todo]
         for i, output in zip(todo, self._run(model.translator, pieces), strict=True):
-            results[i] = model.target.decode(output)
+            results[i] = _tighten(model.target.decode(output))
         return results
 
     def _check_languages(self, source_language: str, target_language: str) -> None:
@@ -134,6 +135,22 @@ class LocalEngine:
                 f"the model at {self.package.root} could not be loaded ({exc}): {INSTALL_HINT}"
             ) from exc
         return _Loaded(translator, source, target)
+
+
+# SentencePiece reads "<g1>Morgen" as one strange word, not as a marker and "Morgen": the model
+# sees markers as words of their own, and the space is taken out again afterwards.
+_OPENING_GLUED = re.compile(r"(<g\d+>)(?=\S)")
+_CLOSING_GLUED = re.compile(r"(?<=\S)(</g\d+>)")
+_OPENING_SPACED = re.compile(r"(<\s*g\s*\d+\s*>)\s+")
+_CLOSING_SPACED = re.compile(r"\s+(<\s*/\s*g\s*\d+\s*>)")
+
+
+def _loosen(segment: str) -> str:
+    return _CLOSING_GLUED.sub(r" \1", _OPENING_GLUED.sub(r"\1 ", segment))
+
+
+def _tighten(english: str) -> str:
+    return _CLOSING_SPACED.sub(r"\1", _OPENING_SPACED.sub(r"\1", english))
 
 
 def _stamp(path: Path, name: str) -> tuple[int, int]:
