@@ -95,7 +95,7 @@ def _environment(folder: Path, redis_url: str, plan: Plan) -> dict[str, str]:
         "SYNDIKAT_REDIS_KEY_PREFIX": "",
         "DATABASE_URL": os.environ.get("CHAOS_DATABASE_URL") or f"sqlite:///{folder / 'chaos.db'}",
         "SYNDIKAT_VAR_DIR": str(folder / "var"),
-        "SYNDIKAT_ENGINE": "instant",
+        "SYNDIKAT_ENGINE": "tests.support.fixture_engine:FixtureEngine",
         "SYNDIKAT_SECRET_KEY": "chaos-secret-key",
         "SYNDIKAT_ALLOW_PRIVATE_HOSTS": "127.0.0.1",
         "SYNDIKAT_DELIVERY_TIMEOUT": str(plan.delivery_timeout),
