@@ -61,6 +61,14 @@ class Settings:
     #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
     allowed_private_hosts: tuple[str, ...] = field(default=())
     log_level: str = "INFO"
+    #: Largest feed document a poll reads; a bigger one is refused before it is parsed.
+    max_feed_bytes: int = 10 * 1024 * 1024
+    #: Most items taken from one feed per poll (the newest); the rest are left for the wire.
+    max_feed_items: int = 500
+    #: Watched folders must lie inside this directory (relative folder names are taken from it).
+    inbox_dir: Path = field(default=Path("var/inbox"))
+    #: Bearer tokens that may use the management API (/v1/sources …); none: the API is closed.
+    api_tokens: tuple[str, ...] = field(default=())
 
     @property
     def cache_redis_url(self) -> str:
@@ -74,6 +82,7 @@ class Settings:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["secret_key"] = "***" if self.secret_key else ""
+        shown["api_tokens"] = "***" if self.api_tokens else ""
         return shown
 
 
@@ -99,6 +108,10 @@ def load_settings() -> Settings:
         visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
         allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
         log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
+        max_feed_bytes=_env_int("SYNDIKAT_MAX_FEED_BYTES", 10 * 1024 * 1024),
+        max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
+        inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
+        api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
     )
 
 

@@ -4,18 +4,28 @@ from shared.models.base import Base, utcnow
 from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryState
 from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
-from shared.models.sources import Source
+from shared.models.sources import (
+    FOLDER_KINDS,
+    POLLED_KINDS,
+    IngestError,
+    Source,
+    SourceKind,
+)
 from shared.models.stories import Story, StoryEvent, StoryState, StoryVersion, VersionKind
 from shared.models.translations import Translation, TranslationStatus
 
 __all__ = [
+    "FOLDER_KINDS",
+    "POLLED_KINDS",
     "Base",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
+    "IngestError",
     "OutboxMessage",
     "Partner",
     "Source",
+    "SourceKind",
     "Story",
     "StoryEvent",
     "StoryState",

@@ -68,7 +68,7 @@ def test_the_same_uri_and_version_twice_gives_the_same_id_and_queues_nothing(cli
     assert second.get_json()["duplicate"] is True
     assert counts(db) == (1, 1, 1)
     stages = db.scalars(select(StoryEvent.stage).order_by(StoryEvent.id)).all()
-    assert stages == ["received", "duplicate"]
+    assert stages == ["received", "language", "duplicate"]
 
 
 def test_a_newer_version_is_an_update_and_an_older_one_a_duplicate(client, secret, db):
@@ -99,7 +99,7 @@ def test_the_status_url_shows_the_story(client, secret):
     assert status["state"] == "received"
     assert status["headline"] == "Das Rathaus bleibt am Montag geschlossen"
     assert [v["version"] for v in status["versions"]] == ["1"]
-    assert [e["stage"] for e in status["timeline"]] == ["received"]
+    assert [e["stage"] for e in status["timeline"]] == ["received", "language"]
 
 
 def _story_body(**changes: str) -> str:
