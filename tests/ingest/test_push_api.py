@@ -14,19 +14,7 @@ from services.ingest.app import create_app
 from services.ingest.push_client import signed_push_headers
 from shared import tasks
 from shared.models import OutboxMessage, Story, StoryEvent, StoryVersion
-from tests.support.factories import add_source, fixture_story, new_secret
-
-
-@pytest.fixture
-def client(db_env: str) -> Any:
-    return create_app({"TESTING": True}).test_client()
-
-
-@pytest.fixture
-def secret(db: Any) -> str:
-    value = new_secret()
-    add_source(db, "wire", secret=value, attribution="Source: Stern")
-    return value
+from tests.support.factories import fixture_story, new_secret
 
 
 def push(client: Any, secret: str, doc: Any, source: str = "wire") -> Any:

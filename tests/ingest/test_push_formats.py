@@ -8,25 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from services.ingest.app import create_app
 from services.ingest.push_client import signed_push_headers
 from shared import tasks
 from shared.models import IngestError, OutboxMessage, Story, StoryEvent, StoryVersion
 from tests.support.factories import FIXTURES, add_source, fixture_story, new_secret
 
 G2 = FIXTURES / "newsml-g2"
-
-
-@pytest.fixture
-def client(db_env: str) -> Any:
-    return create_app({"TESTING": True}).test_client()
-
-
-@pytest.fixture
-def secret(db: Any) -> str:
-    value = new_secret()
-    add_source(db, "wire", secret=value)
-    return value
 
 
 def push(client: Any, secret: str, body: bytes, content_type: str = "application/xml") -> Any:
