@@ -12,6 +12,7 @@ and files changed in the last `SETTLE` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -108,14 +109,18 @@ def _prepare(folder: str) -> Path:
 def _waiting_files(root: Path, settle: float) -> list[Path]:
     now = time.time()
     waiting = []
-    for entry in os.scandir(root):
-        if not entry.is_file(follow_symlinks=False) or entry.name.startswith("."):
-            continue
-        if entry.name.endswith(IGNORED_SUFFIXES):
-            continue
-        if now - entry.stat(follow_symlinks=False).st_mtime < settle:
-            continue  # perhaps still being written
-        waiting.append(Path(entry.path))
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name.endswith(IGNORED_SUFFIXES):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < settle:
+                    continue  # perhaps still being written
+            except FileNotFoundError:
+                continue  # another scanner claimed it a moment ago
+            waiting.append(Path(entry.path))
     return sorted(waiting)
 
 
@@ -182,10 +187,14 @@ def _move(claimed: Path, directory: Path, name: str) -> Path:
 def _recover_stale_claims(root: Path) -> None:
     now = time.time()
     for claimed in (root / PROCESSING).iterdir():
-        # A rename updates ctime, so ctime is when the file was claimed.
-        if now - claimed.stat().st_ctime < STALE_CLAIM:
-            continue
+        try:
+            # A rename updates ctime, so ctime is when the file was claimed.
+            if now - claimed.stat().st_ctime < STALE_CLAIM:
+                continue
+        except FileNotFoundError:
+            continue  # its scanner has just moved it on
         original = root / _original_name(claimed)
         if not original.exists():
             log.warning("taking back %s, left by a scan that did not finish", claimed.name)
-            claimed.rename(original)
+            with contextlib.suppress(FileNotFoundError):  # another scanner took it back first
+                claimed.rename(original)

@@ -47,9 +47,9 @@ def poll_source(source_id: int) -> str:
             return f"no source {source_id}"
         if not source.enabled:
             return f"{source.name}: disabled"
+        if not source.polled:
+            return f"{source.name}: a {source.kind} source without feed or folder: nothing to poll"
         kind = source.kind
     if kind == SourceKind.RSS:
         return poll_feed(source_id).summary()
-    if kind in FOLDER_KINDS:
-        return scan_folder(source_id).summary()
-    return f"source {source_id} is a {kind} source: nothing to poll"
+    return scan_folder(source_id).summary()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import POLLED_KINDS, IngestError, Source, Story, StoryVersion, utcnow
+from shared.models import IngestError, Source, Story, StoryVersion, utcnow
 
 DEFAULT_QUIET_AFTER = timedelta(hours=24)
 DAY = timedelta(hours=24)
@@ -106,7 +106,7 @@ def _health(source: Source, seen: Activity, now: datetime) -> tuple[str, list[st
     found: list[tuple[str, str]] = []
     if source.failures_in_row:
         found.append(("failing", _failing(source)))
-    if source.kind in POLLED_KINDS and _overdue(source, now):
+    if source.polled and _overdue(source, now):
         found.append(("overdue", "not polled for three intervals: is the scheduler running?"))
     quiet_after = (
         timedelta(seconds=source.quiet_after_seconds)

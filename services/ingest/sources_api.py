@@ -17,7 +17,7 @@ from services.ingest.errors import ApiError
 from services.ingest.source_status import activity, describe, describe_all
 from shared import db as database
 from shared import outbox, tasks
-from shared.models import POLLED_KINDS, IngestError, Source
+from shared.models import IngestError, Source
 
 bp = Blueprint("sources", __name__)
 bp.before_request(require_api_token)
@@ -75,8 +75,8 @@ def source_errors(name: str) -> Any:
 def poll_now(name: str) -> Any:
     with database.session() as db:
         source = _existing(db, name)
-        if source.kind not in POLLED_KINDS:
-            raise ApiError(409, "not_polled", f"{name} is a {source.kind} source: nothing to poll")
+        if not source.polled:
+            raise ApiError(409, "not_polled", f"{name} has no feed or folder: nothing to poll")
         outbox.enqueue(db, tasks.POLL_SOURCE, source_id=source.id)
     return jsonify(queued=True), 202
 

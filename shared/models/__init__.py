@@ -6,7 +6,6 @@ from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
 from shared.models.sources import (
     FOLDER_KINDS,
-    POLLED_KINDS,
     IngestError,
     Source,
     SourceKind,
@@ -16,7 +15,6 @@ from shared.models.translations import Translation, TranslationStatus
 
 __all__ = [
     "FOLDER_KINDS",
-    "POLLED_KINDS",
     "Base",
     "Delivery",
     "DeliveryAttempt",

@@ -19,8 +19,7 @@ class SourceKind(StrEnum):
     FOLDER = "folder"  # ninjs, NewsML-G2 or NITF files dropped into `folder`
 
 
-#: Kinds Syndikat fetches from on a schedule; a push source only waits.
-POLLED_KINDS = (SourceKind.RSS, SourceKind.NEWSML_G2, SourceKind.NITF, SourceKind.FOLDER)
+#: Kinds whose files come from a watched folder (NewsML-G2 and NITF sources may be pushed to).
 FOLDER_KINDS = (SourceKind.NEWSML_G2, SourceKind.NITF, SourceKind.FOLDER)
 
 
@@ -61,6 +60,13 @@ class Source(Base):
 
     def attribution_text(self) -> str:
         return self.attribution or f"Source: {self.name}"
+
+    @property
+    def polled(self) -> bool:
+        """True for a source Syndikat fetches from: a feed with a URL, a kind with a folder."""
+        if self.kind == SourceKind.RSS:
+            return bool(self.url)
+        return self.kind in FOLDER_KINDS and bool(self.folder)
 
 
 class IngestError(Base):
