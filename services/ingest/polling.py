@@ -7,16 +7,20 @@ twice for one turn; one slow feed then holds up only its own task.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from services.ingest import source_health
 from services.ingest.feeds.poll import poll_feed
 from services.ingest.folders import scan_folder
 from shared import db as database
 from shared import outbox, tasks
 from shared.models import FOLDER_KINDS, Source, SourceKind, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def queue_due_sources(db: Session, now: datetime | None = None) -> list[str]:
@@ -40,7 +44,22 @@ def queue_due_sources(db: Session, now: datetime | None = None) -> list[str]:
 
 
 def poll_source(source_id: int) -> str:
-    """Poll one source now, whatever its schedule; returns a one-line summary."""
+    """Poll one source now, whatever its schedule; returns a one-line summary.
+
+    A failure is written on the source (its status shows it), never raised.
+    """
+    try:
+        return _poll(source_id)
+    except Exception as exc:  # whatever broke, the source's status must say so
+        log.exception("polling source %s failed", source_id)
+        with database.session() as db:
+            source = db.get(Source, source_id)
+            if source is not None:
+                source_health.mark_failure(db, source, f"poll failed: {exc}")
+        return f"failed: {exc}"
+
+
+def _poll(source_id: int) -> str:
     with database.session() as db:
         source = db.get(Source, source_id)
         if source is None:

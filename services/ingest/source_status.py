@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -69,7 +70,7 @@ def describe(source: Source, seen: Activity, now: datetime | None = None) -> dic
     return {
         "name": source.name,
         "kind": source.kind,
-        "url": source.url,
+        "url": _without_password(source.url),
         "folder": source.folder,
         "language": source.language,
         "attribution": source.attribution_text(),
@@ -141,6 +142,17 @@ def _overdue(source: Source, now: datetime) -> bool:
 def _age(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours >= 2 else f"{delta.total_seconds() / 60:.0f} min"
+
+
+def _without_password(url: str | None) -> str | None:
+    """A feed URL as shown: a password in it (https://user:pw@host/) is masked."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _iso(value: datetime | None) -> str | None:

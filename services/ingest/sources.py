@@ -64,10 +64,19 @@ def save_source(db: Session, name: str, changes: dict[str, Any], create: bool = 
     for key, value in changes.items():
         setattr(source, key, _checked(key, value))
     _check_combination(source)
+    if source.folder:
+        _create_folder(source.folder)
     if any(key in changes for key in RESETS_POLLING):
         source.next_poll_at = source.etag = source.last_modified = source.feed_digest = None
     db.flush()
     return source
+
+
+def _create_folder(folder: str) -> None:
+    try:
+        folder_path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SourceConfigError(f"cannot create folder {folder!r}: {exc}", "folder") from exc
 
 
 def _checked(key: str, value: Any) -> Any:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
-from services.ingest import polling, source_health
+from services.ingest import polling
 from shared import db as database
 from shared import outbox, tasks
-from shared.models import Source
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(name=tasks.RELAY_OUTBOX)
@@ -30,13 +25,5 @@ def poll_sources() -> int:
 
 @shared_task(name=tasks.POLL_SOURCE)
 def poll_source(source_id: int) -> str:
-    """Read one feed or folder. A failure is written on the source, never raised to Celery."""
-    try:
-        return polling.poll_source(source_id)
-    except Exception as exc:  # whatever broke, the source's status must say so
-        log.exception("polling source %s failed", source_id)
-        with database.session() as db:
-            source = db.get(Source, source_id)
-            if source is not None:
-                source_health.mark_failure(db, source, f"poll failed: {exc}")
-        return f"failed: {exc}"
+    """Read one feed or folder; a failure is written on the source, not raised to Celery."""
+    return polling.poll_source(source_id)

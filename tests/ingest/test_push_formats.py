@@ -153,3 +153,15 @@ def test_an_unsigned_push_is_not_written_down(client, secret, db):
 
     assert answer.status_code == 401
     assert db.scalars(select(IngestError)).all() == []
+
+
+def test_a_20_mb_push_is_refused_by_size_and_the_api_stays_up(client, secret, db):
+    body = b"<nitf>" + b"x" * (20 * 1024 * 1024) + b"</nitf>"
+
+    answer = client.post(
+        "/v1/sources/wire/stories", data=body, headers={"content-type": "application/xml"}
+    )
+
+    assert answer.status_code == 413
+    assert stored(db) == 0
+    assert client.get("/healthz").status_code == 200

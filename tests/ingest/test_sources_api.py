@@ -183,3 +183,18 @@ def test_poll_now_queues_a_poll_of_a_feed_but_not_of_a_push_source(client, db):
     assert message.kwargs == {
         "source_id": db.scalars(select(Source.id).where(Source.name == "hnd")).one()
     }
+
+
+def test_a_password_in_a_feed_url_is_masked_when_shown(client, db):
+    answer = add(client, name="hnd", kind="rss", url="https://wire:s3cret@hnd.example/rss.xml")
+
+    assert answer.get_json()["url"] == "https://wire:***@hnd.example/rss.xml"
+    assert "s3cret" not in client.get("/v1/sources", headers=AUTH).get_data(as_text=True)
+    assert db.scalars(select(Source.url)).one() == "https://wire:s3cret@hnd.example/rss.xml"
+
+
+def test_a_folder_source_gets_its_folder_inside_the_inbox(client, db):
+    answer = add(client, name="hnd-g2", kind="newsml-g2", folder="hnd/g2")
+
+    assert answer.status_code == 201
+    assert (get_settings().inbox_dir / "hnd" / "g2").is_dir()

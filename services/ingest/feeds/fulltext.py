@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 import trafilatura
 
-from services.ingest.feeds.fetch import FeedUnavailable, read_limited
+from services.ingest.feeds.fetch import read_limited
 from shared import http
 from shared.config import get_settings
 
@@ -25,7 +24,7 @@ def article_html(url: str) -> str | None:
                 log.info("full text of %s: HTTP %s", url, response.status_code)
                 return None
             page = read_limited(response, get_settings().max_body_bytes, "article page")
-    except (httpx.HTTPError, FeedUnavailable) as exc:
+    except Exception as exc:  # the article is optional: any failure keeps the teaser
         log.info("full text of %s not fetched: %s", url, exc)
         return None
     extracted = trafilatura.extract(
