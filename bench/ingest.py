@@ -12,11 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,40 +35,19 @@ PARAGRAPHS = [
 
 
 def run() -> list[Table]:
-    with _environment() as redis_cleanup:
-        try:
+    from bench.environment import bench_installation
+
+    # Every stored story logs a timeline line; a benchmark prints tables, not thousands of those.
+    level = os.environ.get("SYNDIKAT_LOG_LEVEL")
+    os.environ["SYNDIKAT_LOG_LEVEL"] = "WARNING"
+    try:
+        with bench_installation():
             return [_push_table(), _feed_table(), _folder_table()]
-        finally:
-            redis_cleanup()
-
-
-@contextmanager
-def _environment() -> Iterator[Callable[[], None]]:
-    """A scratch database and Redis key prefix; settings read afresh."""
-    from tests.support import services
-
-    with tempfile.TemporaryDirectory(prefix="syndikat-bench-") as scratch:
-        prefix = f"syndikat-bench-{uuid.uuid4().hex[:8]}:"
-        redis_url = services.test_redis_url()
-        os.environ |= {
-            "DATABASE_URL": f"sqlite:///{scratch}/bench.db",
-            "SYNDIKAT_VAR_DIR": f"{scratch}/var",
-            "SYNDIKAT_INBOX_DIR": f"{scratch}/inbox",
-            "REDIS_URL": redis_url,
-            "SYNDIKAT_REDIS_KEY_PREFIX": prefix,
-            "SYNDIKAT_SECRET_KEY": os.environ.get("SYNDIKAT_SECRET_KEY") or "bench-secret-key",
-            "SYNDIKAT_ALLOW_PRIVATE_HOSTS": "127.0.0.1,localhost",
-            "SYNDIKAT_LOG_LEVEL": "WARNING",
-        }
-        services.reset_settings()
-        from shared import migrate
-
-        migrate.upgrade()
-        try:
-            yield lambda: services.forget_redis_keys(redis_url, prefix)
-        finally:
-            services.stop_embedded_redis()
-            services.reset_settings()
+    finally:
+        if level is None:
+            os.environ.pop("SYNDIKAT_LOG_LEVEL")
+        else:
+            os.environ["SYNDIKAT_LOG_LEVEL"] = level
 
 
 def _add_source(name: str, **fields: Any) -> int:
@@ -158,7 +134,7 @@ def _feed_table() -> Table:
         source_id = _add_source("bench-rss", kind="rss", url=server.serve("/rss", body))
         first, seconds = _timed(lambda: poll_feed(source_id))
         table.add(
-            f"first poll: fetch, parse, take {FEED_ITEMS} items", seconds, first.stored, "≤ 15 s"
+            f"first poll: fetch, parse, take {FEED_ITEMS} items", seconds, first.stored, "≤ 30 s"
         )
         again, seconds = _timed(lambda: poll_feed(source_id))
         requests = len(server.requests_for("/rss"))
