@@ -9,7 +9,7 @@ COPY shared ./shared
 COPY services ./services
 COPY samples ./samples
 RUN pip install . && useradd --system --home /var/lib/syndikat syndikat \
-    && mkdir -p /var/lib/syndikat && chown syndikat /var/lib/syndikat
+    && mkdir -p /var/lib/syndikat/inbox && chown -R syndikat /var/lib/syndikat
 
 USER syndikat
 EXPOSE 8000

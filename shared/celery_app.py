@@ -62,6 +62,7 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
 def _beat_schedule() -> dict[str, dict[str, Any]]:
     return {
         "relay-outbox": {"task": tasks.RELAY_OUTBOX, "schedule": 5.0},
+        "poll-sources": {"task": tasks.POLL_SOURCES, "schedule": 15.0},
         "retry-waiting-translations": {"task": tasks.RETRY_WAITING_TRANSLATIONS, "schedule": 60.0},
         "sweep-deliveries": {"task": tasks.SWEEP_DELIVERIES, "schedule": 5.0},
     }

@@ -72,6 +72,14 @@ class Settings:
     libretranslate_key: str = ""
     #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
     mt_timeout_seconds: float = 60.0
+    #: Largest feed document a poll reads; a bigger one is refused before it is parsed.
+    max_feed_bytes: int = 10 * 1024 * 1024
+    #: Most items taken from one feed per poll (the newest); the rest are left for the wire.
+    max_feed_items: int = 500
+    #: Watched folders must lie inside this directory (relative folder names are taken from it).
+    inbox_dir: Path = field(default=Path("var/inbox"))
+    #: Bearer tokens that may use the management API (/v1/sources …); none: the API is closed.
+    api_tokens: tuple[str, ...] = field(default=())
 
     @property
     def cache_redis_url(self) -> str:
@@ -84,7 +92,7 @@ class Settings:
     def redacted(self) -> dict[str, str]:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        for secret in ("secret_key", "deepl_api_key", "libretranslate_key"):
+        for secret in ("secret_key", "deepl_api_key", "libretranslate_key", "api_tokens"):
             shown[secret] = "***" if getattr(self, secret) else ""
         return shown
 
@@ -117,6 +125,10 @@ def load_settings() -> Settings:
         libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
         libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
         mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
+        max_feed_bytes=_env_int("SYNDIKAT_MAX_FEED_BYTES", 10 * 1024 * 1024),
+        max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
+        inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
+        api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
     )
 
 

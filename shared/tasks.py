@@ -14,6 +14,11 @@ QUEUES = (INGEST_QUEUE, TRANSLATE_QUEUE, PUBLISH_QUEUE)
 #: Sends outbox messages that the after-commit hook could not (broker down at the time).
 RELAY_OUTBOX = "syndikat.ingest.relay_outbox"
 
+#: Queues a poll of every enabled feed or folder source whose poll interval has come round.
+POLL_SOURCES = "syndikat.ingest.poll_sources"
+#: Reads one source's feed or folder once and takes in what is new: kwargs `source_id`.
+POLL_SOURCE = "syndikat.ingest.poll_source"
+
 #: Renders one stored story version into English: kwargs `story_version_id`.
 TRANSLATE_VERSION = "syndikat.translate.translate_version"
 #: Re-queues versions that waited for an engine that was not available.

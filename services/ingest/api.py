@@ -1,18 +1,21 @@
-"""The push API: wire agencies POST signed ninjs stories; anyone with the id reads their state."""
+"""The push API: wire agencies POST signed stories; anyone with the id reads their state.
+
+A pushed body is one ninjs document (JSON) or one NewsML-G2 or NITF document (XML).
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from services.ingest import signatures
+from services.ingest import signatures, source_health
+from services.ingest.documents import take_all
 from services.ingest.errors import ApiError
-from services.ingest.intake import Intake, take_story
+from services.ingest.formats import MalformedDocument, UnsupportedFormat, read_documents
+from services.ingest.intake import Intake
 from services.ingest.status import story_status
 from shared import db as database
 from shared import ninjs
@@ -24,17 +27,26 @@ bp = Blueprint("ingest", __name__)
 @bp.post("/v1/sources/<source_name>/stories")
 def push_story(source_name: str) -> Any:
     body = request.get_data(cache=False)
+    refused: ApiError | None = None
     with database.session() as db:
         source = db.scalar(select(Source).where(Source.name == source_name))
         if source is None or not source.enabled:
             raise ApiError(404, "unknown_source", f"no enabled source named {source_name!r}")
         if not source.secret:
             raise ApiError(403, "push_not_configured", "this source has no push secret")
-        text = _decode(body)
+        _decode(body)
         _verify_signature(source.secret, body)
-        doc = _parse_json(text)
-        intake = _take(db, source, doc)
-    return _accepted(intake)
+        source_id = source.id
+        try:
+            intakes = _take(db, source, _documents(body, source.kind))
+            source_health.mark_success(source)
+        except ApiError as error:
+            refused = error
+    if refused is not None:
+        # Signed, so it really came from the wire: worth showing to whoever runs the source.
+        _record_refusal(source_id, refused)
+        raise refused
+    return _accepted(intakes)
 
 
 def _verify_signature(secret: str, body: bytes) -> None:
@@ -51,34 +63,52 @@ def _decode(body: bytes) -> str:
         raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from exc
 
 
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+def _documents(body: bytes, kind: str) -> list[Any]:
+    """The stories in the body: one ninjs document, or the items of a NewsML-G2/NITF file.
 
-
-def _take(db: Any, source: Source, doc: Any) -> Intake:
+    The format is told from the content (JSON or XML), whatever the Content-Type says.
+    """
     try:
-        with db.begin_nested():
-            return take_story(db, source, doc, via="push")
+        return read_documents(body, kind)
+    except MalformedDocument as exc:
+        code = "malformed_xml" if body.lstrip()[:1] == b"<" else "malformed_json"
+        raise ApiError(400, code, str(exc)) from exc
+    except UnsupportedFormat as exc:
+        raise ApiError(415, "unsupported_format", str(exc)) from exc
     except ninjs.InvalidStory as exc:
         raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
-    except IntegrityError:
-        # Another request stored the same story a moment ago: this one is now a duplicate.
-        return take_story(db, source, doc, via="push")
 
 
-def _accepted(intake: Intake) -> Any:
-    status_url = url_for("ingest.get_story", story_id=str(intake.story_id), _external=True)
-    body = {
+def _take(db: Any, source: Source, docs: list[Any]) -> list[Intake]:
+    try:
+        return take_all(db, source, docs, via="push")
+    except ninjs.InvalidStory as exc:
+        raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
+
+
+def _record_refusal(source_id: int, error: ApiError) -> None:
+    item = request.headers.get("webhook-id") or "(push)"
+    reason = "; ".join([f"{error.status} {error.code}: {error.message}", *error.details[:3]])
+    with database.session() as db:
+        source_health.record_item_error(db, source_id, f"push {item}", reason)
+
+
+def _accepted(intakes: list[Intake]) -> Any:
+    first = intakes[0]
+    body = _intake_body(first)
+    if len(intakes) > 1:
+        body["stories"] = [_intake_body(intake) for intake in intakes]
+    return jsonify(body), 202, {"Location": body["status_url"]}
+
+
+def _intake_body(intake: Intake) -> dict[str, Any]:
+    return {
         "id": str(intake.story_id),
         "version": intake.version,
         "outcome": intake.outcome,
         "duplicate": not intake.accepted,
-        "status_url": status_url,
+        "status_url": url_for("ingest.get_story", story_id=str(intake.story_id), _external=True),
     }
-    return jsonify(body), 202, {"Location": status_url}
 
 
 @bp.get("/v1/stories/<story_id>")

@@ -1,6 +1,7 @@
 """Taking one story in: the path every way in (push API, CLI, feeds, folders) goes through.
 
-It decides what the story is to Syndikat — new, a newer version, a kill, or a duplicate — stores
+It turns the document into clean ninjs 2.x (1.x upgraded, HTML sanitised), decides what it is to
+Syndikat — new, a newer version, a kill, or a duplicate — and which language it is in, stores
 it, records it on the story's timeline and queues its next step, all in the caller's transaction.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.ingest import language, ninjs_v1, sanitize, versions
 from shared import events, ninjs, outbox, tasks
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
 
@@ -26,51 +28,56 @@ class Intake:
     outcome: str
 
 
-def take_story(db: Session, source: Source, doc: Any, via: str) -> Intake:
-    """Store `doc` (ninjs 2.x) from `source`; raises `ninjs.InvalidStory` for bad input."""
-    doc = ninjs.validate(doc)
+def prepare(doc: Any) -> dict[str, Any]:
+    """`doc` as clean ninjs 2.x; raises `ninjs.InvalidStory` when it cannot be one."""
+    if ninjs_v1.is_v1(doc):
+        doc = ninjs_v1.upgrade(doc)
+    return sanitize.clean_story(ninjs.validate(doc))
+
+
+def take_story(
+    db: Session, source: Source, doc: Any, via: str, record_duplicates: bool = True
+) -> Intake:
+    """Store `doc` (ninjs 1.x or 2.x) from `source`; raises `ninjs.InvalidStory` for bad input.
+
+    `record_duplicates=False` keeps a re-polled, unchanged feed item off the story's timeline.
+    """
+    doc = prepare(doc)
     story = db.scalar(select(Story).where(Story.uri == doc["uri"]))
+    placement = versions.place(story, doc)
+    if story is not None and placement.stale is not None:
+        if record_duplicates:
+            events.record(
+                db, story.id, "duplicate", placement.stale, version=placement.version, via=via
+            )
+        return Intake(story.id, placement.version, accepted=False, outcome="duplicate")
     if story is None:
         story = Story(id=uuid.uuid4(), uri=doc["uri"], source=source)
         db.add(story)
-    elif (stale := _why_not_newer(story, doc)) is not None:
-        events.record(db, story.id, "duplicate", stale, version=ninjs.version_of(doc), via=via)
-        return Intake(story.id, ninjs.version_of(doc), accepted=False, outcome="duplicate")
-    version = _store_version(db, story, doc)
-    events.record(
-        db,
-        story.id,
-        "received",
-        f"version {version.version} ({version.kind}) via {via}",
-        version=version.version,
-        via=via,
-    )
-    _queue_next_step(db, story, version)
+    doc["version"] = placement.version
+    checked = _check_language(doc, source)
+    version = _store_version(db, story, doc, placement)
+    detail = f"version {version.version} ({version.kind}) via {via}"
+    events.record(db, story.id, "received", detail, version=version.version, via=via)
+    if placement.future_note:
+        events.record(db, story.id, "flagged", placement.future_note)
+    _queue_next_step(db, story, version, checked, first_seen=len(story.versions) == 1)
     return Intake(story.id, version.version, accepted=True, outcome=version.kind)
 
 
-def _why_not_newer(story: Story, doc: dict[str, Any]) -> str | None:
-    """None when `doc` supersedes the story's current version, else why it does not."""
-    current = story.current_version
-    if current is None:
+def _check_language(doc: dict[str, Any], source: Source) -> language.LanguageCheck | None:
+    """The language decision for a story that goes on; a kill needs none."""
+    if ninjs.pubstatus(doc) == ninjs.KILLED:
         return None
-    incoming = ninjs.version_of(doc)
-    if incoming == current.version:
-        return f"version {incoming} was already received"
-    if _is_newer(incoming, ninjs.versioncreated(doc), current):
-        return None
-    return f"version {incoming} is older than the current version {current.version}"
+    checked = language.check(doc, source.language)
+    if checked.language is not None:
+        doc["language"] = checked.language
+    return checked
 
 
-def _is_newer(incoming: str, created: Any, current: StoryVersion) -> bool:
-    if incoming.isdigit() and current.version.isdigit():
-        return int(incoming) > int(current.version)
-    if created is not None and current.versioncreated is not None:
-        return created > current.versioncreated
-    return incoming > current.version
-
-
-def _store_version(db: Session, story: Story, doc: dict[str, Any]) -> StoryVersion:
+def _store_version(
+    db: Session, story: Story, doc: dict[str, Any], placement: versions.Placement
+) -> StoryVersion:
     is_kill = ninjs.pubstatus(doc) == ninjs.KILLED
     kind = (
         VersionKind.KILL
@@ -79,11 +86,11 @@ def _store_version(db: Session, story: Story, doc: dict[str, Any]) -> StoryVersi
     )
     version = StoryVersion(
         story=story,
-        version=ninjs.version_of(doc),
+        version=placement.version,
         kind=kind,
         pubstatus=ninjs.pubstatus(doc),
         language=ninjs.language(doc) or story.source.language,
-        versioncreated=ninjs.versioncreated(doc),
+        versioncreated=placement.created,
         ninjs=doc,
     )
     db.add(version)
@@ -94,14 +101,44 @@ def _store_version(db: Session, story: Story, doc: dict[str, Any]) -> StoryVersi
     return version
 
 
-def _queue_next_step(db: Session, story: Story, version: StoryVersion) -> None:
-    if version.kind == VersionKind.KILL:
-        # A kill needs no translation: it goes straight to the partners that had the story.
-        story.move_to(StoryState.KILLED, "withdrawn by the wire")
-        outbox.enqueue(db, tasks.FAN_OUT, story_version_id=version.id)
-    elif version.pubstatus == ninjs.WITHHELD:
+def _queue_next_step(
+    db: Session,
+    story: Story,
+    version: StoryVersion,
+    checked: language.LanguageCheck | None,
+    first_seen: bool,
+) -> None:
+    if version.kind == VersionKind.KILL or checked is None:
+        _kill(db, story, version, first_seen)
+        return
+    events.record(db, story.id, "language", checked.explanation, language=checked.language)
+    if version.pubstatus == ninjs.WITHHELD:
         story.move_to(StoryState.HELD, "withheld by the wire")
         events.record(db, story.id, "held", "pubstatus withheld: not translated or published")
+    elif not checked.handled:
+        _hold_for_language(db, story, checked)
     else:
         story.move_to(StoryState.RECEIVED)
         outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version.id)
+
+
+def _kill(db: Session, story: Story, version: StoryVersion, first_seen: bool) -> None:
+    if first_seen:
+        # Nothing went out, so nothing is withdrawn; the kill is kept so that the original,
+        # should it still arrive, is an older version and never published.
+        reason = "killed by the wire before Syndikat had the story: recorded, nothing to withdraw"
+        story.move_to(StoryState.KILLED, reason)
+        events.record(db, story.id, "killed", reason)
+        return
+    # A kill needs no translation: it goes straight to the partners that had the story.
+    story.move_to(StoryState.KILLED, "withdrawn by the wire")
+    outbox.enqueue(db, tasks.FAN_OUT, story_version_id=version.id)
+
+
+def _hold_for_language(db: Session, story: Story, checked: language.LanguageCheck) -> None:
+    if checked.language is None:
+        reason = f"held: {checked.explanation}"
+    else:
+        reason = f"held: language {checked.language} is neither German nor English"
+    story.move_to(StoryState.HELD, reason)
+    events.record(db, story.id, "held", reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from services.ingest import polling
 from shared import db as database
 from shared import outbox, tasks
 
@@ -13,3 +14,16 @@ def relay_outbox() -> int:
     """Send what the after-commit hook could not, e.g. because Redis was down then."""
     with database.session() as db:
         return outbox.relay_unsent(db)
+
+
+@shared_task(name=tasks.POLL_SOURCES)
+def poll_sources() -> int:
+    """Queue a poll of every feed and folder source whose interval has come round."""
+    with database.session() as db:
+        return len(polling.queue_due_sources(db))
+
+
+@shared_task(name=tasks.POLL_SOURCE)
+def poll_source(source_id: int) -> str:
+    """Read one feed or folder; a failure is written on the source, not raised to Celery."""
+    return polling.poll_source(source_id)

@@ -6,21 +6,29 @@ from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
-from shared.models.sources import Source
+from shared.models.sources import (
+    FOLDER_KINDS,
+    IngestError,
+    Source,
+    SourceKind,
+)
 from shared.models.stories import Story, StoryEvent, StoryState, StoryVersion, VersionKind
 from shared.models.translations import Translation, TranslationStatus
 
 __all__ = [
+    "FOLDER_KINDS",
     "Base",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
     "Glossary",
     "GlossaryTerm",
+    "IngestError",
     "MemoryEntry",
     "OutboxMessage",
     "Partner",
     "Source",
+    "SourceKind",
     "Story",
     "StoryEvent",
     "StoryState",

@@ -76,7 +76,8 @@ class StoryVersion(Base):
     versioncreated: Mapped[datetime | None]
     #: The story as stored: ninjs 2.x, HTML sanitised.
     ninjs: Mapped[dict[str, Any]]
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Indexed: a source's items in the last 24 hours are counted from here.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
 

@@ -74,7 +74,7 @@ def test_a_german_story_reaches_the_partner_signed_and_in_english(
     assert status["translation"]["engine"] == "fixture"
     assert request.headers["webhook-id"] == status["deliveries"][0]["webhook_id"]
     stages = [event["stage"] for event in status["timeline"]]
-    assert stages[:3] == ["received", "translating", "translated"]
+    assert stages[:4] == ["received", "language", "translating", "translated"]
     assert "delivered" in stages
 
 

@@ -14,19 +14,7 @@ from services.ingest.app import create_app
 from services.ingest.push_client import signed_push_headers
 from shared import tasks
 from shared.models import OutboxMessage, Story, StoryEvent, StoryVersion
-from tests.support.factories import add_source, fixture_story, new_secret
-
-
-@pytest.fixture
-def client(db_env: str) -> Any:
-    return create_app({"TESTING": True}).test_client()
-
-
-@pytest.fixture
-def secret(db: Any) -> str:
-    value = new_secret()
-    add_source(db, "wire", secret=value, attribution="Source: Stern")
-    return value
+from tests.support.factories import fixture_story, new_secret
 
 
 def push(client: Any, secret: str, doc: Any, source: str = "wire") -> Any:
@@ -68,7 +56,7 @@ def test_the_same_uri_and_version_twice_gives_the_same_id_and_queues_nothing(cli
     assert second.get_json()["duplicate"] is True
     assert counts(db) == (1, 1, 1)
     stages = db.scalars(select(StoryEvent.stage).order_by(StoryEvent.id)).all()
-    assert stages == ["received", "duplicate"]
+    assert stages == ["received", "language", "duplicate"]
 
 
 def test_a_newer_version_is_an_update_and_an_older_one_a_duplicate(client, secret, db):
@@ -99,7 +87,7 @@ def test_the_status_url_shows_the_story(client, secret):
     assert status["state"] == "received"
     assert status["headline"] == "Das Rathaus bleibt am Montag geschlossen"
     assert [v["version"] for v in status["versions"]] == ["1"]
-    assert [e["stage"] for e in status["timeline"]] == ["received"]
+    assert [e["stage"] for e in status["timeline"]] == ["received", "language"]
 
 
 def _story_body(**changes: str) -> str:

@@ -16,6 +16,16 @@ def store_version(db: Any, **changes: Any) -> int:
     return store_story(db, fixture_story(**changes))
 
 
+# Ingest checks the wire's language against the text, so the text must be in that language.
+ENGLISH = "The town hall stays closed on Monday while the council chamber is renovated."
+FRENCH = "La mairie reste fermée lundi pendant la rénovation de la salle du conseil municipal."
+
+
+def text_in(sentence: str) -> dict[str, Any]:
+    body = {"role": "main", "contenttype": "text/html", "value": f"<p>{sentence}</p>"}
+    return {"descriptions": [], "bodies": [body]}
+
+
 def test_a_german_version_is_translated_once_and_queued_for_publishing(db, settings):
     settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
     version_id = store_version(db)
@@ -34,7 +44,9 @@ def test_a_german_version_is_translated_once_and_queued_for_publishing(db, setti
 
 def test_an_english_version_passes_through_untranslated(db, settings):
     settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
-    version_id = store_version(db, language="en", headlines=[{"value": "Already English"}])
+    version_id = store_version(
+        db, language="en", headlines=[{"value": "Already English"}], **text_in(ENGLISH)
+    )
 
     assert pipeline.translate_version(version_id) == "translated"
 
@@ -67,7 +79,7 @@ def test_an_unknown_engine_setting_is_a_visible_wait_not_a_crash(db, settings):
 
 def test_a_language_other_than_german_or_english_is_held(db, settings):
     settings(SYNDIKAT_ENGINE="instant")
-    version_id = store_version(db, language="fr")
+    version_id = store_version(db, language="fr", **text_in(FRENCH))
 
     assert pipeline.translate_version(version_id) == "held"
     assert db.scalars(select(Story.state)).one() == "held"

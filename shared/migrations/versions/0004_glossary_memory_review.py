@@ -1,7 +1,7 @@
 """glossary, translation memory, reviewable translations
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-29 16:55:03
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

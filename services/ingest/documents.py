@@ -1,0 +1,42 @@
+"""Taking in one wire document (a pushed body, a dropped file): all its stories, or none.
+
+A NewsML-G2 newsMessage may hold several stories; if one of them is invalid the whole document
+is refused, so a file never ends up half-stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.ingest.formats import read_documents
+from services.ingest.intake import Intake, take_story
+from shared.models import Source
+
+
+def take_document(db: Session, source: Source, data: bytes, via: str) -> list[Intake]:
+    """Read `data` in any format `source` takes and store its stories.
+
+    Raises `MalformedDocument`, `UnsupportedFormat` or `ninjs.InvalidStory`; nothing is stored
+    then.
+    """
+    return take_all(db, source, read_documents(data, source.kind), via)
+
+
+def take_all(db: Session, source: Source, docs: list[Any], via: str) -> list[Intake]:
+    with db.begin_nested():
+        return [take_once(db, source, doc, via) for doc in docs]
+
+
+def take_once(
+    db: Session, source: Source, doc: Any, via: str, record_duplicates: bool = True
+) -> Intake:
+    """`take_story`, retried once when another process stored the same story a moment ago."""
+    try:
+        with db.begin_nested():
+            return take_story(db, source, doc, via, record_duplicates)
+    except IntegrityError:
+        # The unique uri (or uri and version) was taken in between: now it is a duplicate.
+        return take_story(db, source, doc, via, record_duplicates)

@@ -1,0 +1,1 @@
+"""RSS and Atom feeds: fetched with conditional GET, read with feedparser, taken in item by item."""

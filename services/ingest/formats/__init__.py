@@ -1,0 +1,59 @@
+"""Wire documents in the formats Syndikat takes, read into ninjs 2.x dicts for intake.
+
+ninjs (1.x or 2.x JSON), NewsML-G2 and NITF are told apart by their content, not their file
+names. RSS and Atom are read by `services.ingest.feeds`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.ingest.formats import newsml_g2, nitf
+from services.ingest.formats.errors import MalformedDocument, UnsupportedFormat
+from services.ingest.formats.xml import local_name, parse_xml
+from shared.models import SourceKind
+
+NINJS = "ninjs"
+NEWSML_G2 = "newsml-g2"
+NITF = "nitf"
+
+#: The formats each kind of source takes; push, folder and feed sources take every format.
+FORMATS_OF_KIND = {SourceKind.NEWSML_G2: (NEWSML_G2,), SourceKind.NITF: (NITF,)}
+ALL_FORMATS = (NINJS, NEWSML_G2, NITF)
+
+__all__ = ["MalformedDocument", "UnsupportedFormat", "read_documents"]
+
+
+def read_documents(data: bytes, kind: str = SourceKind.FOLDER) -> list[Any]:
+    """The stories in `data` (one, or several for a NewsML-G2 newsMessage), not yet validated."""
+    text_start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if text_start in (b"{", b"["):
+        _expect(NINJS, kind)
+        return [_json(data)]
+    if text_start != b"<":
+        raise UnsupportedFormat("not a ninjs (JSON), NewsML-G2 or NITF (XML) document")
+    root = parse_xml(data)
+    name = local_name(root)
+    if name in newsml_g2.ROOTS:
+        _expect(NEWSML_G2, kind)
+        return newsml_g2.stories(root)
+    if name == "nitf":
+        _expect(NITF, kind)
+        return nitf.stories(root)
+    raise UnsupportedFormat(f"XML with root <{name}> is neither NewsML-G2 nor NITF")
+
+
+def _expect(found: str, kind: str) -> None:
+    accepted = FORMATS_OF_KIND.get(SourceKind(kind), ALL_FORMATS)
+    if found not in accepted:
+        raise UnsupportedFormat(f"this source takes {', '.join(accepted)}, not {found}")
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument("the document is not valid UTF-8") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise MalformedDocument(f"the body is not valid JSON: {exc}") from exc

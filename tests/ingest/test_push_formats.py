@@ -1,0 +1,167 @@
+"""Pushing NewsML-G2, NITF and ninjs 1.x; hostile pushes refused and written down."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from services.ingest.push_client import signed_push_headers
+from shared import tasks
+from shared.models import IngestError, OutboxMessage, Story, StoryEvent, StoryVersion
+from tests.support.factories import FIXTURES, add_source, fixture_story, new_secret
+
+G2 = FIXTURES / "newsml-g2"
+
+
+def push(client: Any, secret: str, body: bytes, content_type: str = "application/xml") -> Any:
+    headers = signed_push_headers(secret, body.decode()) | {"content-type": content_type}
+    return client.post("/v1/sources/wire/stories", data=body, headers=headers)
+
+
+def stored(db: Any) -> int:
+    return db.scalar(select(func.count()).select_from(StoryVersion))
+
+
+def test_a_pushed_newsml_g2_item_is_stored_and_queued(client, secret, db):
+    answer = push(client, secret, (G2 / "hafen-streik.v1.xml").read_bytes())
+
+    assert answer.status_code == 202
+    assert answer.get_json()["outcome"] == "original"
+    story = db.scalars(select(Story)).one()
+    assert story.uri == "urn:newsml:hnd.example:20231201:hafen-warnstreik"
+    assert db.scalars(select(OutboxMessage.task_name)).all() == [tasks.TRANSLATE_VERSION]
+
+
+def test_a_pushed_newsml_g2_message_answers_for_every_item(client, secret, db):
+    body = (G2 / "message-two-items.xml").read_bytes()
+
+    answer = push(client, secret, body, "application/vnd.iptc.g2.newsmessage+xml")
+
+    assert answer.status_code == 202
+    assert [s["outcome"] for s in answer.get_json()["stories"]] == ["original", "original"]
+    assert stored(db) == 2
+
+
+def test_a_pushed_nitf_document_is_stored(client, secret, db):
+    answer = push(client, secret, (FIXTURES / "nitf" / "stadtrat-haushalt.xml").read_bytes())
+
+    assert answer.status_code == 202
+    assert db.scalars(select(Story.headline)).one().startswith("Stadtrat beschließt")
+
+
+def test_a_pushed_ninjs_1x_story_is_stored_as_2x(client, secret, db):
+    body = (FIXTURES / "ninjs-1x" / "de-kita-gebuehren.json").read_bytes()
+
+    answer = push(client, secret, body, "application/json")
+
+    assert answer.status_code == 202
+    assert "headlines" in db.scalars(select(StoryVersion)).one().ninjs
+
+
+def test_script_injection_in_a_push_never_reaches_the_stored_story(client, secret, db):
+    html = (
+        "<p>Text<script>alert(1)</script></p>"
+        '<p><a href="javascript:x()" onmouseover="y()">a</a></p>'
+    )
+    doc = fixture_story(bodies=[{"role": "main", "contenttype": "text/html", "value": html}])
+
+    push(client, secret, json.dumps(doc).encode(), "application/json")
+
+    body = db.scalars(select(StoryVersion)).one().ninjs["bodies"][0]["value"]
+    assert body == "<p>Text</p><p><a>a</a></p>"
+
+
+def test_a_pushed_kill_for_a_story_never_seen_is_recorded_not_published(client, secret, db):
+    kill = fixture_story(version="3", pubstatus="canceled")
+
+    answer = push(client, secret, json.dumps(kill).encode(), "application/json")
+
+    assert answer.status_code == 202
+    assert answer.get_json()["outcome"] == "kill"
+    assert db.scalars(select(Story.state)).one() == "killed"
+    assert db.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_pushed_future_dated_version_is_accepted_and_flagged(client, secret, db):
+    doc = fixture_story(versioncreated="2099-12-31T23:59:00+01:00")
+
+    answer = push(client, secret, json.dumps(doc).encode(), "application/json")
+
+    assert answer.status_code == 202
+    assert "flagged" in db.scalars(select(StoryEvent.stage)).all()
+
+
+HOSTILE = {
+    "malformed XML": (b"<newsItem guid='x'><itemMeta></newsItem>", 400, "malformed_xml"),
+    "XXE": (
+        b'<?xml version="1.0"?><!DOCTYPE newsItem [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<newsItem guid="urn:x"><contentMeta><headline>&x;</headline></contentMeta></newsItem>',
+        400,
+        "malformed_xml",
+    ),
+    "billion laughs": (
+        b'<?xml version="1.0"?><!DOCTYPE nitf [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(
+            b'<!ENTITY a%d "%s">' % (n, (b"&a%d;" % (n - 1) if n > 1 else b"&a;") * 10)
+            for n in range(1, 10)
+        )
+        + b"]><nitf><head><title>&a9;</title></head></nitf>",
+        400,
+        "malformed_xml",
+    ),
+    "other XML": (b"<rss version='2.0'><channel/></rss>", 415, "unsupported_format"),
+    "G2 item without guid": (
+        (G2 / "hafen-streik.v1.xml").read_bytes().replace(b"guid=", b"data-guid="),
+        422,
+        "invalid_story",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE), ids=list(HOSTILE))
+def test_a_bad_xml_push_is_refused_stores_nothing_and_is_written_down(client, secret, db, case):
+    body, status, code = HOSTILE[case]
+
+    answer = push(client, secret, body)
+
+    assert answer.status_code == status
+    assert answer.get_json()["error"]["code"] == code
+    assert stored(db) == 0
+    error = db.scalars(select(IngestError)).one()
+    assert error.item_ref.startswith("push msg_") and code in error.reason
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_newsml_g2_source_refuses_a_pushed_ninjs_story(client, db):
+    secret = new_secret()
+    add_source(db, "g2wire", kind="newsml-g2", secret=secret)
+    body = json.dumps(fixture_story())
+
+    answer = client.post(
+        "/v1/sources/g2wire/stories", data=body, headers=signed_push_headers(secret, body)
+    )
+
+    assert answer.status_code == 415
+    assert stored(db) == 0
+
+
+def test_an_unsigned_push_is_not_written_down(client, secret, db):
+    answer = client.post("/v1/sources/wire/stories", data=b"<nitf/>", headers={})
+
+    assert answer.status_code == 401
+    assert db.scalars(select(IngestError)).all() == []
+
+
+def test_a_20_mb_push_is_refused_by_size_and_the_api_stays_up(client, secret, db):
+    body = b"<nitf>" + b"x" * (20 * 1024 * 1024) + b"</nitf>"
+
+    answer = client.post(
+        "/v1/sources/wire/stories", data=body, headers={"content-type": "application/xml"}
+    )
+
+    assert answer.status_code == 413
+    assert stored(db) == 0
+    assert client.get("/healthz").status_code == 200

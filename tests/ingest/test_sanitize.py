@@ -1,0 +1,74 @@
+"""Wire HTML through the allow-list: story structure stays, nothing executable gets through."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.ingest.sanitize import clean_html, clean_story
+
+KEPT = (
+    "<p>Absatz mit <em>Betonung</em> und <strong>Nachdruck</strong>.</p>"
+    "<h2>Zwischentitel</h2><h3>Unter</h3><h4>Unterunter</h4>"
+    "<ul><li>eins</li></ul><ol><li>zwei</li></ol>"
+    "<blockquote><p>„Zitat“</p></blockquote>"
+    "<figure><figcaption>Bildtext</figcaption></figure>"
+    '<p><a href="https://hnd.example/a">sicher</a> <a href="http://hnd.example/b">auch</a></p>'
+)
+
+
+def test_the_allowed_structure_is_kept_as_it_is():
+    assert clean_html(KEPT) == KEPT
+
+
+@pytest.mark.parametrize(
+    ("dirty", "clean"),
+    [
+        ("<p>a<script>alert(1)</script>b</p>", "<p>ab</p>"),
+        ("<style>p{display:none}</style><p>a</p>", "<p>a</p>"),
+        ('<p onclick="steal()" style="color:red" class="x">a</p>', "<p>a</p>"),
+        ('<img src="x" onerror="alert(1)">', ""),
+        ('<svg onload="alert(1)"><circle/></svg>a', "a"),
+        ('<iframe src="https://evil.example"></iframe>a', "a"),
+        ('<a href="javascript:alert(1)">a</a>', "<a>a</a>"),
+        ('<a href="  JaVaScRiPt:alert(1)">a</a>', "<a>a</a>"),
+        ('<a href="data:text/html;base64,PHNjcmlwdD4=">a</a>', "<a>a</a>"),
+        ('<a href="vbscript:x">a</a>', "<a>a</a>"),
+        ('<a href="/relative">a</a>', "<a>a</a>"),
+        ('<a href="//evil.example/x">a</a>', "<a>a</a>"),
+        (
+            '<a href="https://ok.example/" target="_blank" onmouseover="x()">a</a>',
+            '<a href="https://ok.example/">a</a>',
+        ),
+        ("<h1>Titel</h1><h5>klein</h5><div><span>Text</span></div>", "TitelkleinText"),
+        ("<p>a<!-- Kommentar --></p>", "<p>a</p>"),
+        ("<p>Müller & Söhne</p>", "<p>Müller &amp; Söhne</p>"),
+        ('<form action="https://evil.example"><input name="pw"></form>', ""),
+    ],
+    ids=lambda value: value[:40],
+)
+def test_what_is_not_allowed_is_removed(dirty, clean):
+    assert clean_html(dirty) == clean
+
+
+def test_bodies_and_descriptions_are_cleaned_and_plain_text_is_left_alone():
+    doc = {
+        "uri": "urn:x",
+        "headlines": [{"value": "<b>Schlagzeile</b> & mehr"}],
+        "bodies": [
+            {"contenttype": "text/html", "value": "<p>a<script>x</script></p>"},
+            {"contenttype": "text/plain", "value": "Müller & Söhne <3"},
+            {"value": "<p onclick='x'>ohne Typ</p>"},
+        ],
+        "descriptions": [{"contenttype": "text/html", "value": "<em>kurz</em><img src=x>"}],
+    }
+
+    cleaned = clean_story(doc)
+
+    assert [b["value"] for b in cleaned["bodies"]] == [
+        "<p>a</p>",
+        "Müller & Söhne <3",
+        "<p>ohne Typ</p>",
+    ]
+    assert cleaned["descriptions"][0]["value"] == "<em>kurz</em>"
+    assert cleaned["headlines"] == doc["headlines"]  # plain text, not HTML
+    assert doc["bodies"][0]["value"] == "<p>a<script>x</script></p>"  # the input is not changed

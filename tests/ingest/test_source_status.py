@@ -1,0 +1,77 @@
+"""A source's status: counted from stored stories, and honest about failing or quiet sources."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from services.ingest.source_status import activity, describe
+from shared.models import Story, StoryVersion, utcnow
+from tests.support.factories import add_source
+
+
+def add_versions(db: Any, source: Any, *ages: timedelta) -> None:
+    story = Story(id=uuid.uuid4(), uri=f"urn:test:{uuid.uuid4()}", source=source)
+    db.add(story)
+    for number, age in enumerate(ages, start=1):
+        db.add(StoryVersion(story=story, version=str(number), ninjs={}, received_at=utcnow() - age))
+    db.commit()
+
+
+def status(db: Any, source: Any) -> dict[str, Any]:
+    return describe(source, activity(db, [source.id])[source.id])["status"]
+
+
+def test_items_in_the_last_24_hours_are_counted_from_the_stored_versions(db):
+    source = add_source(db, "hnd")
+    other = add_source(db, "other")
+    add_versions(db, source, timedelta(hours=30), timedelta(hours=5), timedelta(minutes=3))
+    add_versions(db, other, timedelta(minutes=1))
+
+    shown = status(db, source)
+
+    assert shown["items_last_24h"] == 2
+    assert shown["last_item_at"] is not None
+    assert shown["health"] == "ok"
+
+
+def test_a_source_that_keeps_failing_says_so_and_stays_enabled(db):
+    source = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss")
+    add_versions(db, source, timedelta(minutes=5))
+    source.failures_in_row, source.last_error = 4, "HTTP 503 from the feed server"
+    source.last_attempt_at = utcnow()
+    db.commit()
+
+    shown = status(db, source)
+
+    assert shown["health"] == "failing"
+    assert shown["problems"] == ["failed 4 times in a row: HTTP 503 from the feed server"]
+    assert source.enabled
+
+
+def test_a_source_quiet_for_longer_than_expected_is_flagged(db):
+    source = add_source(db, "hnd", quiet_after_seconds=3600)
+    add_versions(db, source, timedelta(hours=5))
+
+    shown = status(db, source)
+
+    assert shown["health"] == "quiet"
+    assert shown["problems"] == ["no new story for 5 h (expected within 60 min)"]
+
+
+def test_a_feed_nobody_polls_is_overdue(db):
+    source = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss")
+    add_versions(db, source, timedelta(minutes=30))
+    source.last_attempt_at = utcnow() - timedelta(hours=1)
+    db.commit()
+
+    assert status(db, source)["health"] == "overdue"
+
+
+def test_a_new_source_is_waiting_and_a_disabled_one_says_so(db):
+    waiting = add_source(db, "new")
+    disabled = add_source(db, "off", enabled=False)
+
+    assert status(db, waiting)["health"] == "waiting"
+    assert status(db, disabled)["health"] == "disabled"
