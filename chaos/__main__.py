@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -14,10 +16,23 @@ from chaos.run import Plan, Report, run_chaos
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m chaos")
     parser.add_argument("--stories", type=int, default=Plan.stories)
+    parser.add_argument("--partners", type=int, default=Plan.partners)
+    parser.add_argument("--push-rate", type=float, default=Plan.push_rate)
+    parser.add_argument("--settle-seconds", type=float, default=Plan.settle_seconds)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    plan = Plan(
+        stories=args.stories,
+        partners=args.partners,
+        push_rate=args.push_rate,
+        settle_seconds=args.settle_seconds,
+    )
     with tempfile.TemporaryDirectory(prefix="syndikat-chaos-") as folder:
-        report = run_chaos(Plan(stories=args.stories), Path(folder))
-    print(render(report))
+        report = run_chaos(plan, Path(folder), log=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report)))
+    else:
+        print(render(report))
     return 0 if report.clean else 1
 
 
