@@ -61,6 +61,12 @@ class Settings:
     #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
     allowed_private_hosts: tuple[str, ...] = field(default=())
     log_level: str = "INFO"
+    #: Bearer token for the partner and delivery admin API; without one that API is closed.
+    admin_token: str = ""
+    #: How many deliveries of one story go out at the same time.
+    delivery_concurrency: int = 64
+    #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
+    partner_disable_after_hours: float = 72.0
 
     @property
     def cache_redis_url(self) -> str:
@@ -73,7 +79,8 @@ class Settings:
     def redacted(self) -> dict[str, str]:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        shown["secret_key"] = "***" if self.secret_key else ""
+        for name in ("secret_key", "admin_token"):
+            shown[name] = "***" if getattr(self, name) else ""
         return shown
 
 
@@ -99,6 +106,9 @@ def load_settings() -> Settings:
         visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
         allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
         log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
+        admin_token=_env("SYNDIKAT_ADMIN_TOKEN", ""),
+        delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
+        partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
     )
 
 

@@ -15,7 +15,11 @@ from services.ingest.errors import register_error_handlers
 from shared.config import get_settings
 from shared.logging import configure_logging
 
-BLUEPRINTS = ("services.ingest.api:bp",)
+BLUEPRINTS = (
+    "services.ingest.api:bp",
+    "services.publish.api:bp",
+    "services.publish.feed_api:bp",
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
