@@ -30,11 +30,13 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        # Several processes share the file: WAL lets readers run beside the writer, and
-        # foreign keys are off by default in SQLite.
+        # Several processes share the file: WAL lets readers run beside the writer; with WAL,
+        # synchronous=NORMAL cannot corrupt the database and saves an fsync per commit. Foreign
+        # keys are off by default in SQLite.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

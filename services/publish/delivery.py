@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from services.publish import methods, partners, payload, retry
+from services.publish import methods, outgoing, partners, retry
 from shared import db as database
 from shared import events, outbox, tasks
 from shared.config import get_settings
@@ -30,9 +30,6 @@ from shared.models import (
     DeliveryAttempt,
     DeliveryState,
     Partner,
-    Story,
-    StoryVersion,
-    Translation,
     utcnow,
 )
 
@@ -46,32 +43,75 @@ GONE = 410
 
 def attempt(delivery_id: int, now: datetime | None = None) -> str:
     """Send the delivery if it is sendable now; returns what happened."""
+    return attempt_all([delivery_id], now)[delivery_id]
+
+
+def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
+    """Send several deliveries at the same time (one story to many partners).
+
+    They are claimed in one statement; the requests go out in parallel threads, and outcomes
+    are recorded as they come in (those that come in together, in one transaction).
+    """
     now = now or utcnow()
-    if not _claim(delivery_id, now):
-        return "not due"
+    ids = list(delivery_ids)
+    results = dict.fromkeys(ids, "not due")
+    prepared = _claim_and_prepare(ids, now)
+    if len(prepared) == 1:
+        [(delivery_id, sending)] = prepared.items()
+        return results | _record_outcomes({delivery_id: _send(sending)}, now)
+    workers = max(1, min(len(prepared), get_settings().delivery_concurrency))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        sending = {pool.submit(_send, s): delivery_id for delivery_id, s in prepared.items()}
+        while sending:
+            done, _ = wait(sending, return_when=FIRST_COMPLETED)
+            outcomes = {sending.pop(future): future.result() for future in done}
+            results |= _record_outcomes(outcomes, now)
+    return results
+
+
+def _claim_and_prepare(ids: list[int], now: datetime) -> dict[int, outgoing.Sending]:
+    if not ids:
+        return {}
+    lease = timedelta(seconds=get_settings().delivery_timeout_seconds * 2 + 30)
+    with database.session() as db:
+        claimed = db.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), sendable(now))
+            .values(state=DeliveryState.SENDING, claimed_until=now + lease)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return outgoing.prepare(db, list(claimed), now)
+
+
+def _send(sending: outgoing.Sending) -> tuple[methods.Outcome, float]:
+    """Send one delivery; returns the outcome and the seconds it took. Never raises."""
+    if sending.failure is not None or sending.method is None or sending.outgoing is None:
+        return sending.failure or methods.Outcome(None, "nothing to send"), 0.0
     started = time.monotonic()
     try:
-        with database.session() as db:
-            delivery = db.get_one(Delivery, delivery_id)
-            method = methods.method_for(delivery.partner.method)
-            outgoing = _outgoing(db, delivery, now)
-        outcome = method.send(outgoing)
+        outcome = sending.method.send(sending.outgoing)
     except Exception as exc:  # a method's bug must not leave the delivery claimed
-        log.exception("delivery %s failed unexpectedly", delivery_id)
+        log.exception("delivery %s failed unexpectedly", sending.outgoing.webhook_id)
         outcome = methods.Outcome(None, f"{type(exc).__name__}: {exc}")
-    finished = now + timedelta(seconds=time.monotonic() - started)
+    return outcome, time.monotonic() - started
+
+
+def _record_outcomes(
+    outcomes: dict[int, tuple[methods.Outcome, float]], now: datetime
+) -> dict[int, str]:
+    """Record attempts that ended; `outcomes` maps delivery ids to (outcome, seconds taken)."""
     with database.session() as db:
-        return _record(db, delivery_id, outcome, started=now, finished=finished)
-
-
-def attempt_all(delivery_ids: Iterable[int]) -> dict[int, str]:
-    """Send several deliveries at the same time (one story to many partners)."""
-    ids = list(delivery_ids)
-    if len(ids) <= 1:
-        return {delivery_id: attempt(delivery_id) for delivery_id in ids}
-    workers = max(1, min(len(ids), get_settings().delivery_concurrency))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        return dict(zip(ids, pool.map(attempt, ids), strict=True))
+        # One query for them and their partners, and no query between the records: the
+        # session writes all of them in one flush.
+        recorded = outgoing.with_partners(db, outcomes)
+        results = {}
+        for delivery in recorded:
+            outcome, took = outcomes[delivery.id]
+            finished = now + timedelta(seconds=took)
+            results[delivery.id] = _record(db, delivery, outcome, started=now, finished=finished)
+        _send_next_in_line(db, recorded)
+        return results
 
 
 def sendable(now: datetime) -> Any:
@@ -91,65 +131,13 @@ def sendable(now: datetime) -> Any:
     return or_(waiting, abandoned) & Delivery.partner_id.in_(enabled) & ~still_on_its_way
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    lease = timedelta(seconds=get_settings().delivery_timeout_seconds * 2 + 30)
-    with database.session() as db:
-        claimed = db.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, sendable(now))
-            .values(state=DeliveryState.SENDING, claimed_until=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-        return claimed.rowcount == 1
-
-
-def _outgoing(db: Session, delivery: Delivery, now: datetime) -> methods.Outgoing:
-    partner = delivery.partner
-    story = db.get_one(Story, delivery.story_id)
-    if delivery.event == "story.killed":
-        version = db.get_one(StoryVersion, delivery.story_version_id)
-        data = payload.killed_story(story.uri, version.version, story.source, partner)
-    else:
-        translation = db.scalars(
-            select(Translation).where(Translation.story_version_id == delivery.story_version_id)
-        ).one()
-        data = payload.partner_story(translation.ninjs, story.source, partner)
-    secrets = partner.signing_secrets(now)
-    return methods.Outgoing(
-        event=delivery.event,
-        webhook_id=delivery.webhook_id,
-        occurred_at=delivery.created_at,
-        endpoint=partner.endpoint or "",
-        secret=secrets[0] if secrets else None,
-        previous_secret=secrets[1] if len(secrets) > 1 else None,
-        credentials=partner.credentials_dict(),
-        story=data,
-        remote_id=_remote_id(db, delivery),
-    )
-
-
-def _remote_id(db: Session, delivery: Delivery) -> str | None:
-    """The partner's id for this story from the latest earlier delivery that got one."""
-    return db.scalar(
-        select(Delivery.remote_id)
-        .where(
-            Delivery.partner_id == delivery.partner_id,
-            Delivery.story_id == delivery.story_id,
-            Delivery.remote_id.is_not(None),
-        )
-        .order_by(Delivery.id.desc())
-        .limit(1)
-    )
-
-
 def _record(
     db: Session,
-    delivery_id: int,
+    delivery: Delivery,
     outcome: methods.Outcome,
     started: datetime,
     finished: datetime,
 ) -> str:
-    delivery = db.get_one(Delivery, delivery_id)
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
@@ -170,8 +158,6 @@ def _record(
         result = _gone(db, delivery, finished)
     else:
         result = _failed(db, delivery, outcome, finished)
-    if delivery.state in (DeliveryState.DELIVERED, DeliveryState.DEAD):
-        _send_next_in_line(db, delivery)
     return result
 
 
@@ -222,21 +208,29 @@ def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: date
     return result
 
 
-def _send_next_in_line(db: Session, delivery: Delivery) -> None:
-    """The next delivery of this story to this partner was waiting for this one: queue it."""
-    waiting = db.scalar(
-        select(Delivery.id)
+def _send_next_in_line(db: Session, recorded: list[Delivery]) -> None:
+    """Deliveries of the same story to the same partner were waiting for these: queue them."""
+    done = {
+        (d.partner_id, d.story_id): d.id
+        for d in recorded
+        if d.state in (DeliveryState.DELIVERED, DeliveryState.DEAD)
+    }
+    if not done:
+        return
+    waiting = db.execute(
+        select(Delivery.id, Delivery.partner_id, Delivery.story_id)
         .where(
-            Delivery.partner_id == delivery.partner_id,
-            Delivery.story_id == delivery.story_id,
-            Delivery.id > delivery.id,
+            Delivery.story_id.in_({story_id for _, story_id in done}),
             Delivery.state == DeliveryState.PENDING,
         )
         .order_by(Delivery.id)
-        .limit(1)
     )
-    if waiting is not None:
-        outbox.enqueue(db, tasks.DELIVER, delivery_id=waiting)
+    queued: set[tuple[int, Any]] = set()
+    for delivery_id, partner_id, story_id in waiting:
+        key = (partner_id, story_id)
+        if key in done and delivery_id > done[key] and key not in queued:
+            queued.add(key)  # only the next one: it queues its own successor when it is done
+            outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
 
 
 def due_deliveries(db: Session, now: datetime, limit: int = 200) -> list[int]:

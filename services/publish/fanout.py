@@ -15,7 +15,7 @@ to the same partner is still on its way (see `services.publish.delivery`).
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from services.publish import filters, methods
 from shared import events
@@ -31,6 +31,7 @@ from shared.models import (
     utcnow,
 )
 
+_PLANNING_COLUMNS = (Partner.id, Partner.name, Partner.method, Partner.enabled, Partner.filters)
 PUBLISHED = "story.published"
 UPDATED = "story.updated"
 KILLED = "story.killed"
@@ -61,6 +62,7 @@ def fan_out(db: Session, story_version_id: int) -> list[Delivery]:
         _new_delivery(db, partner, story, version, event)
         for partner, event in _events_per_partner(db, story, version, candidate)
     ]
+    db.flush()  # one batch of inserts, and the new deliveries get their ids
     if created:
         names = ", ".join(sorted(d.partner.name for d in created))
         events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
@@ -72,8 +74,11 @@ def _events_per_partner(
 ) -> list[tuple[Partner, str]]:
     """Which partner gets which event for `version` (a kill when `candidate` is None)."""
     planned = []
-    for partner in db.scalars(select(Partner).order_by(Partner.id)):
-        prior = _since_last_kill(db, partner, story)
+    earlier = _deliveries_by_partner(db, story)
+    # Secrets and credentials stay unread (and undecrypted): planning does not need them.
+    everyone = select(Partner).options(load_only(*_PLANNING_COLUMNS)).order_by(Partner.id)
+    for partner in db.scalars(everyone):
+        prior = _since_last_kill(earlier.get(partner.id, []))
         if any(d.story_version_id == version.id for d in prior):
             continue  # this ran before: the delivery is already on its way
         sent = _something_was_sent(prior)
@@ -92,15 +97,18 @@ def _events_per_partner(
     return planned
 
 
-def _since_last_kill(db: Session, partner: Partner, story: Story) -> list[Delivery]:
-    """The partner's deliveries of this story since it was last killed (a story can return)."""
-    query = (
-        select(Delivery)
-        .where(Delivery.partner_id == partner.id, Delivery.story_id == story.id)
-        .order_by(Delivery.id)
-    )
-    prior: list[Delivery] = []
+def _deliveries_by_partner(db: Session, story: Story) -> dict[int, list[Delivery]]:
+    found: dict[int, list[Delivery]] = {}
+    query = select(Delivery).where(Delivery.story_id == story.id).order_by(Delivery.id)
     for delivery in db.scalars(query):
+        found.setdefault(delivery.partner_id, []).append(delivery)
+    return found
+
+
+def _since_last_kill(deliveries: list[Delivery]) -> list[Delivery]:
+    """A partner's deliveries of a story since it was last killed (a story can return)."""
+    prior: list[Delivery] = []
+    for delivery in deliveries:
         prior = [] if delivery.event == KILLED else prior
         if delivery.event != KILLED and delivery.state != DeliveryState.CANCELED:
             prior.append(delivery)
@@ -144,5 +152,4 @@ def _new_delivery(
         delivery.delivered_at = utcnow()
         delivery.next_attempt_at = None
     db.add(delivery)
-    db.flush()
     return delivery

@@ -19,20 +19,19 @@ def fan_out(story_version_id: int) -> int:
     """Plan the version's deliveries, then send them all at the same time."""
     with database.session() as db:
         created = fanout.fan_out(db, story_version_id)
-    # A copy of this task that ran before (and died mid-send) planned them already: send what
-    # is still unsent either way.
-    results = delivery.attempt_all(_unsent(story_version_id))
+        # A copy of this task that ran before (and died mid-send) planned them already: send
+        # what is still unsent either way.
+        unsent = db.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.story_version_id == story_version_id,
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.attempts == 0,
+            )
+            .order_by(Delivery.id)
+        ).all()
+    results = delivery.attempt_all(unsent)
     return len(created) or len(results)
-
-
-def _unsent(story_version_id: int) -> list[int]:
-    with database.session() as db:
-        query = select(Delivery.id).where(
-            Delivery.story_version_id == story_version_id,
-            Delivery.state == DeliveryState.PENDING,
-            Delivery.attempts == 0,
-        )
-        return list(db.scalars(query.order_by(Delivery.id)))
 
 
 @shared_task(name=tasks.DELIVER, **_RETRY)
