@@ -39,10 +39,60 @@ def partners_group() -> None:
 @click.option("--disabled", is_flag=True, help="Register it disabled.")
 def add_partner(name: str, **options: Any) -> None:
     """Register a partner, or change the one with this name (only the options given)."""
-    now = utcnow()
     with database.session() as db:
         partner = db.scalar(select(Partner).where(Partner.name == name))
         changes = _changes(partner, options)
+    _save(name, changes)
+
+
+@partners_group.command("add-wordpress")
+@click.argument("name")
+@click.option(
+    "--wordpress",
+    "url",
+    required=True,
+    help="The site's address, or its REST root (…/wp-json/ or …/?rest_route=/).",
+)
+@click.option("--user", required=True, help="The WordPress user posts are made as (an Editor).")
+@click.option(
+    "--app-password",
+    prompt=True,
+    hide_input=True,
+    help="That user's Application Password (asked for when not given).",
+)
+@click.option(
+    "--author-id",
+    type=click.IntRange(min=1),
+    help="Post under this WordPress user's byline; without it the wire's byline is kept.",
+)
+@click.option("--attribution-template", default="Source: {source}", show_default=True)
+def add_wordpress_partner(
+    name: str,
+    url: str,
+    user: str,
+    app_password: str,
+    author_id: int | None,
+    attribution_template: str,
+) -> None:
+    """Register a WordPress partner, or update the one with this name."""
+    credentials: dict[str, str | int] = {"user": user, "app_password": app_password}
+    if author_id is not None:
+        credentials["author_id"] = author_id
+    changes = {
+        "method": "wordpress",
+        "endpoint": url,
+        "credentials": credentials,
+        "attribution_template": attribution_template,
+        # The partner's own author signs the post; without one the wire's byline stays.
+        "byline_policy": "partner" if author_id is not None else "wire",
+    }
+    _save(name, changes)
+
+
+def _save(name: str, changes: dict[str, Any]) -> None:
+    now = utcnow()
+    with database.session() as db:
+        partner = db.scalar(select(Partner).where(Partner.name == name))
         try:
             if partner is None:
                 partner, token = registry.create(db, name, changes, now)

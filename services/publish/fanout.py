@@ -37,21 +37,21 @@ UPDATED = "story.updated"
 KILLED = "story.killed"
 
 
-def fan_out(db: Session, story_version_id: int) -> list[Delivery]:
-    """Create the version's deliveries; returns the new ones (safe to run twice)."""
+def fan_out(db: Session, story_version_id: int) -> int:
+    """Create the version's deliveries; returns how many were new (safe to run twice)."""
     version = db.get(StoryVersion, story_version_id)
     if version is None:
-        return []
+        return 0
     story = version.story
     candidate = None
     if version.kind != VersionKind.KILL:
         if story.current_version_id != version.id:
-            return []  # a newer version (or a kill) arrived meanwhile: that one goes out instead
+            return 0  # a newer version (or a kill) arrived meanwhile: that one goes out instead
         translation = db.scalar(
             select(Translation).where(Translation.story_version_id == version.id)
         )
         if translation is None or not translation.publishable:
-            return []  # never publish what was not translated and cleared
+            return 0  # never publish what was not translated and cleared
         candidate = filters.Candidate(
             source=story.source.name,
             language=version.language,
@@ -66,7 +66,7 @@ def fan_out(db: Session, story_version_id: int) -> list[Delivery]:
     if created:
         names = ", ".join(sorted(d.partner.name for d in created))
         events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
-    return created
+    return len(created)
 
 
 def _events_per_partner(

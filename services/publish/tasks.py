@@ -31,7 +31,7 @@ def fan_out(story_version_id: int) -> int:
             .order_by(Delivery.id)
         ).all()
     results = delivery.attempt_all(unsent)
-    return len(created) or len(results)
+    return created or len(results)
 
 
 @shared_task(name=tasks.DELIVER, **_RETRY)

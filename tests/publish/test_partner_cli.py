@@ -150,3 +150,36 @@ def test_rotating_a_secret_keeps_the_old_one_for_the_overlap(run, db):
     saved = partner(db, "p")
     assert (saved.secret, saved.previous_secret) == (new, old)
     assert old not in rotated.output and new not in rotated.output
+
+
+class StandInWordPress:
+    """Where the WordPress method is not installed, a stand-in lets the command be checked."""
+
+    name = "wordpress"
+
+    def send(self, outgoing: Any) -> Any:
+        raise AssertionError("nothing is sent here")
+
+
+def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(run, db, monkeypatch):
+    from services.publish import methods
+
+    monkeypatch.setitem(
+        methods.METHODS, "wordpress", methods.METHODS.get("wordpress", StandInWordPress())
+    )
+    added = CliRunner().invoke(
+        main,
+        ["partners", "add-wordpress", "24hw", "--wordpress", "https://24hw.example/wp-json/",
+         "--user", "syndikat", "--author-id", "7"],
+        input="abcd efgh ijkl\n",
+    )  # fmt: skip
+    listed = run("partners", "list")
+
+    assert added.exit_code == 0, added.output
+    saved = partner(db, "24hw")
+    assert saved.credentials_dict() == {
+        "user": "syndikat", "app_password": "abcd efgh ijkl", "author_id": 7
+    }  # fmt: skip
+    assert saved.byline_policy == "partner"
+    assert "24hw\twordpress\thttps://24hw.example/wp-json/" in listed.output
+    assert "abcd" not in added.output + listed.output

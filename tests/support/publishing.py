@@ -29,7 +29,7 @@ def translated_version(
 def fan_out(db: Any, version_id: int) -> int:
     created = fanout.fan_out(db, version_id)
     db.commit()
-    return len(created)
+    return created
 
 
 def deliveries_to(db: Any, partner_name: str) -> list[Delivery]:
