@@ -10,8 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from services.cli import main
+from services.publish import delivery
 from shared.models import Partner
-from tests.support.factories import new_secret
+from tests.support.factories import add_partner, new_secret
+from tests.support.publishing import current, fan_out, only_delivery, translated_version
+from tests.support.receiver import Answer
 from tests.support.settings import changed_settings
 
 
@@ -183,3 +186,25 @@ def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(run, db, mo
     assert saved.byline_policy == "partner"
     assert "24hw\twordpress\thttps://24hw.example/wp-json/" in listed.output
     assert "abcd" not in added.output + listed.output
+
+
+def test_deliveries_are_listed_and_replayed_from_the_shell(run, db, wire, partner_site):
+    add_partner(db, "24hw", endpoint=partner_site.url)
+    fan_out(db, translated_version(db))
+    target = only_delivery(db, "24hw")
+    partner_site.script.append(Answer(status=500))
+    delivery.attempt(target.id)
+
+    listed = run("deliveries", "list", "--partner", "24hw", "--state", "pending")
+    by_partner = run("deliveries", "replay", "--partner", "24hw", "--since", "1h")
+    one = run("deliveries", "replay", str(target.id))
+    refused = CliRunner().invoke(main, ["deliveries", "replay", "999999"])
+    no_since = CliRunner().invoke(main, ["deliveries", "replay", "--partner", "24hw"])
+
+    assert f"{target.id}\t24hw\tstory.published\tpending\tattempts 1\tHTTP 500" in listed.output
+    assert "1 deliveries to 24hw replayed" in by_partner.output
+    assert target.webhook_id in one.output
+    assert refused.exit_code != 0 and "no delivery 999999" in refused.output
+    assert no_since.exit_code != 0 and "--since" in no_since.output
+    assert current(db, target).attempts == 0
+    assert delivery.attempt(target.id) == "delivered"
