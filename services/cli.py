@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from services.ingest.cli import ingest_files, sources_group
-from services.publish.cli import partners_group
+from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
 from services.translate.cli import glossary_group, models_group
 from shared import migrate
@@ -33,6 +33,7 @@ for command in (
     sources_group,
     ingest_files,
     partners_group,
+    deliveries_group,
     models_group,
     glossary_group,
     run_command,

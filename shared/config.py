@@ -80,6 +80,12 @@ class Settings:
     inbox_dir: Path = field(default=Path("var/inbox"))
     #: Bearer tokens that may use the management API (/v1/sources …); none: the API is closed.
     api_tokens: tuple[str, ...] = field(default=())
+    #: Bearer token for the partner and delivery admin API; without one that API is closed.
+    admin_token: str = ""
+    #: How many deliveries of one story go out at the same time.
+    delivery_concurrency: int = 64
+    #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
+    partner_disable_after_hours: float = 72.0
 
     @property
     def cache_redis_url(self) -> str:
@@ -94,6 +100,7 @@ class Settings:
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         for secret in ("secret_key", "deepl_api_key", "libretranslate_key", "api_tokens"):
             shown[secret] = "***" if getattr(self, secret) else ""
+        shown["admin_token"] = "***" if self.admin_token else ""
         return shown
 
 
@@ -129,6 +136,9 @@ def load_settings() -> Settings:
         max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
         inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
         api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
+        admin_token=_env("SYNDIKAT_ADMIN_TOKEN", ""),
+        delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
+        partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
     )
 
 

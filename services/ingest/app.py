@@ -19,6 +19,8 @@ BLUEPRINTS = (
     "services.ingest.api:bp",
     "services.ingest.sources_api:bp",
     "services.translate.api:bp",
+    "services.publish.api:bp",
+    "services.publish.feed_api:bp",
 )
 
 

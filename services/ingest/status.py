@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from services.publish.listing import describe_delivery
 from shared.models import Delivery, Story, StoryEvent, Translation
 
 
@@ -64,20 +65,7 @@ def _deliveries(db: Session, story: Story) -> list[dict[str, Any]]:
         .options(selectinload(Delivery.partner))
         .order_by(Delivery.id)
     )
-    return [
-        {
-            "partner": delivery.partner.name,
-            "event": delivery.event,
-            "state": delivery.state,
-            "webhook_id": delivery.webhook_id,
-            "attempts": delivery.attempts,
-            "last_status_code": delivery.last_status_code,
-            "last_error": delivery.last_error,
-            "next_attempt_at": _iso(delivery.next_attempt_at),
-            "delivered_at": _iso(delivery.delivered_at),
-        }
-        for delivery in db.scalars(query)
-    ]
+    return [describe_delivery(delivery) for delivery in db.scalars(query)]
 
 
 def _timeline(db: Session, story: Story) -> list[dict[str, Any]]:

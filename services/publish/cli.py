@@ -1,15 +1,19 @@
-"""`syndikat partners …`."""
+"""`syndikat partners …` and `syndikat deliveries …`: the registry and replay from a shell."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from typing import Any
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from services.publish import feeds, methods, partners, registry, replay
+from services.publish.listing import DELIVERY_STATES, deliveries_query, describe_delivery
+from services.publish.times import InvalidTime, parse_since
 from shared import db as database
-from shared.models import Partner
+from shared.models import Delivery, Partner, utcnow
 
 
 @click.group("partners")
@@ -19,24 +23,26 @@ def partners_group() -> None:
 
 @partners_group.command("add")
 @click.argument("name")
-@click.option("--webhook", "url", required=True, help="The partner's webhook URL.")
-@click.option("--secret", required=True, help="The whsec_… secret deliveries are signed with.")
-@click.option("--attribution-template", default="Source: {source}", show_default=True)
-def add_partner(name: str, url: str, secret: str, attribution_template: str) -> None:
-    """Register a webhook partner, or update the one with this name."""
-    if not secret.startswith("whsec_"):
-        raise click.BadParameter(
-            "a Standard Webhooks secret starts with whsec_", param_hint="--secret"
-        )
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter("the webhook must be an http(s) URL", param_hint="--webhook")
+@click.option("--method", type=click.Choice(sorted(methods.METHODS)), help="How stories reach it.")
+@click.option("--endpoint", help="The partner's URL (webhook URL, WordPress site).")
+@click.option("--webhook", help="Shorthand for --method webhook --endpoint URL.")
+@click.option("--secret", help="The whsec_… secret webhooks are signed with.")
+@click.option("--credential", "credentials", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option("--language", "languages", multiple=True, help="Take only stories in it.")
+@click.option("--subject", "subjects", multiple=True, help="Take only stories about it.")
+@click.option("--source", "sources", multiple=True, help="Take only stories from it.")
+@click.option("--urgency", type=click.IntRange(1, 9), help="Take urgency 1 up to this.")
+@click.option("--clear-filters", is_flag=True, help="Drop the filters set before.")
+@click.option("--attribution-template", help='E.g. "Source: {source}".')
+@click.option("--byline-policy", type=click.Choice(["wire", "partner"]))
+@click.option("--byline", help="The partner's own byline (with --byline-policy partner).")
+@click.option("--disabled", is_flag=True, help="Register it disabled.")
+def add_partner(name: str, **options: Any) -> None:
+    """Register a partner, or change the one with this name (only the options given)."""
     with database.session() as db:
-        partner = _partner_named(db, name)
-        partner.method = "webhook"
-        partner.endpoint = url
-        partner.secret = secret
-        partner.attribution_template = attribution_template
-    click.echo(f"partner {name}: saved")
+        partner = db.scalar(select(Partner).where(Partner.name == name))
+        changes = _changes(partner, options)
+    _save(name, changes)
 
 
 @partners_group.command("add-wordpress")
@@ -69,27 +75,79 @@ def add_wordpress_partner(
     attribution_template: str,
 ) -> None:
     """Register a WordPress partner, or update the one with this name."""
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter("the site must be an http(s) URL", param_hint="--wordpress")
     credentials: dict[str, str | int] = {"user": user, "app_password": app_password}
     if author_id is not None:
         credentials["author_id"] = author_id
+    changes = {
+        "method": "wordpress",
+        "endpoint": url,
+        "credentials": credentials,
+        "attribution_template": attribution_template,
+        # The partner's own author signs the post; without one the wire's byline stays.
+        "byline_policy": "partner" if author_id is not None else "wire",
+    }
+    _save(name, changes)
+
+
+def _save(name: str, changes: dict[str, Any]) -> None:
+    now = utcnow()
     with database.session() as db:
-        partner = _partner_named(db, name)
-        partner.method = "wordpress"
-        partner.endpoint = url
-        partner.credentials = json.dumps(credentials)
-        partner.attribution_template = attribution_template
+        partner = db.scalar(select(Partner).where(Partner.name == name))
+        try:
+            if partner is None:
+                partner, token = registry.create(db, name, changes, now)
+            else:
+                token = registry.update(db, partner, changes, now)
+        except registry.InvalidPartner as exc:
+            raise click.ClickException(" ".join([str(exc), *exc.details])) from exc
     click.echo(f"partner {name}: saved")
+    if token:
+        _show_feed_token(name, token)
 
 
-def _partner_named(db: Session, name: str) -> Partner:
-    """The partner with this name, or a new one added to the session."""
-    partner = db.scalar(select(Partner).where(Partner.name == name))
-    if partner is None:
-        partner = Partner(name=name)
-        db.add(partner)
-    return partner
+def _changes(partner: Partner | None, options: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if options["webhook"]:
+        changes |= {"method": "webhook", "endpoint": options["webhook"]}
+    for key in ("method", "endpoint", "secret", "attribution_template", "byline_policy"):
+        if options[key] is not None:
+            changes[key] = options[key]
+    if options["byline"] is not None:
+        changes["byline"] = options["byline"]
+    if options["credentials"]:
+        known = partner.credentials_dict() if partner else {}
+        changes["credentials"] = known | _pairs(options["credentials"])
+    filters = _filters(partner, options)
+    if filters is not None:
+        changes["filters"] = filters
+    if options["disabled"]:
+        changes["enabled"] = False
+    return changes
+
+
+def _filters(partner: Partner | None, options: dict[str, Any]) -> dict[str, Any] | None:
+    given = {k: list(options[k]) for k in ("languages", "subjects", "sources") if options[k]}
+    if options["urgency"] is not None:
+        given["urgency"] = options["urgency"]
+    if not given and not options["clear_filters"]:
+        return None
+    before = {} if options["clear_filters"] or partner is None else dict(partner.filters or {})
+    return before | given
+
+
+def _pairs(items: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--credential")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _show_feed_token(name: str, token: str) -> None:
+    click.echo(f"feed token (shown only now, keep it): {token}")
+    click.echo(f"feeds: /v1/feeds/{name}.atom and /v1/feeds/{name}.json")
 
 
 @partners_group.command("list")
@@ -97,4 +155,132 @@ def list_partners() -> None:
     with database.session() as db:
         for partner in db.scalars(select(Partner).order_by(Partner.name)):
             state = "enabled" if partner.enabled else f"disabled ({partner.disabled_reason})"
-            click.echo(f"{partner.name}\t{partner.method}\t{partner.endpoint}\t{state}")
+            endpoint = partner.endpoint or "-"
+            click.echo(f"{partner.name}\t{partner.method}\t{endpoint}\t{state}")
+
+
+@partners_group.command("show")
+@click.argument("name")
+def show_partner(name: str) -> None:
+    """Everything about a partner except its secrets."""
+    with database.session() as db:
+        shown = registry.describe(_partner(db, name), utcnow())
+    click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+
+
+@partners_group.command("enable")
+@click.argument("name")
+def enable_partner(name: str) -> None:
+    """Enable a partner; deliveries waiting for it become due at once."""
+    with database.session() as db:
+        due = partners.enable(db, _partner(db, name), utcnow())
+    click.echo(f"partner {name}: enabled; {due} waiting deliveries are due now")
+
+
+@partners_group.command("disable")
+@click.argument("name")
+@click.option("--reason", default="disabled by hand", show_default=True)
+def disable_partner(name: str, reason: str) -> None:
+    with database.session() as db:
+        partners.disable(db, _partner(db, name), reason, utcnow())
+    click.echo(f"partner {name}: disabled")
+
+
+@partners_group.command("rotate-secret")
+@click.argument("name")
+@click.option("--secret", required=True, help="The new whsec_… secret.")
+@click.option("--overlap-hours", default=24.0, show_default=True, help="Old secret signs too.")
+def rotate_secret(name: str, secret: str, overlap_hours: float) -> None:
+    """Sign with a new secret; for a while every webhook carries both signatures."""
+    with database.session() as db:
+        partner = _partner(db, name)
+        try:
+            registry.rotate_secret(partner, secret, utcnow(), timedelta(hours=overlap_hours))
+        except registry.InvalidPartner as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"partner {name}: new secret; the old one also signs for {overlap_hours:g} h")
+
+
+@partners_group.command("feed-token")
+@click.argument("name")
+def new_feed_token(name: str) -> None:
+    """Give a feed partner a new token (the old one stops working)."""
+    with database.session() as db:
+        partner = _partner(db, name)
+        if not methods.is_pull(partner.method):
+            raise click.ClickException(f"{name} does not pull a feed")
+        token = feeds.new_token(partner)
+    _show_feed_token(name, token)
+
+
+@click.group("deliveries")
+def deliveries_group() -> None:
+    """Stories on their way to partners: list and replay."""
+
+
+@deliveries_group.command("list")
+@click.option("--partner", "partner_name")
+@click.option("--state", type=click.Choice(DELIVERY_STATES))
+@click.option("--since", help="ISO time or an age like 24h, 7d.")
+@click.option("--limit", default=50, show_default=True)
+def list_deliveries(
+    partner_name: str | None, state: str | None, since: str | None, limit: int
+) -> None:
+    with database.session() as db:
+        partner_id = _partner(db, partner_name).id if partner_name else None
+        query = deliveries_query(partner_id, state, _since(since) if since else None, limit)
+        for delivery in db.scalars(query):
+            shown = describe_delivery(delivery)
+            click.echo(
+                "{id}\t{partner}\t{event}\t{state}\tattempts {attempts}\t{last_error}".format(
+                    **shown
+                )
+            )
+
+
+@deliveries_group.command("replay")
+@click.argument("delivery_id", type=int, required=False)
+@click.option("--partner", "partner_name", help="Replay this partner's failed deliveries…")
+@click.option("--since", help="…created since this ISO time or age (24h, 7d).")
+def replay_deliveries(delivery_id: int | None, partner_name: str | None, since: str | None) -> None:
+    """Send a delivery again (same webhook-id), or every failed one of a partner since a time."""
+    if (delivery_id is None) == (partner_name is None):
+        raise click.UsageError("give a DELIVERY_ID, or --partner NAME --since TIME")
+    with database.session() as db:
+        if delivery_id is not None:
+            _replay_one(db, delivery_id)
+            return
+        if not since:
+            raise click.UsageError("--partner needs --since")
+        partner = _partner(db, str(partner_name))
+        report = replay.replay_failed(db, partner, _since(since), utcnow())
+        for skipped, why in report.skipped:
+            click.echo(f"delivery {skipped}: not replayed: {why}")
+        click.echo(f"{len(report.replayed)} deliveries to {partner.name} replayed")
+        if not partner.enabled:
+            click.echo(f"{partner.name} is disabled: they go once it is enabled again")
+
+
+def _replay_one(db: Any, delivery_id: int) -> None:
+    delivery = db.get(Delivery, delivery_id)
+    if delivery is None:
+        raise click.ClickException(f"no delivery {delivery_id}")
+    try:
+        replay.replay(db, delivery, utcnow())
+    except replay.ReplayRefused as exc:
+        raise click.ClickException(f"delivery {delivery_id} not replayed: {exc}") from exc
+    click.echo(f"delivery {delivery_id}: replayed with webhook-id {delivery.webhook_id}")
+
+
+def _partner(db: Any, name: str) -> Partner:
+    partner = db.scalar(select(Partner).where(Partner.name == name))
+    if partner is None:
+        raise click.ClickException(f"no partner named {name!r}")
+    return partner
+
+
+def _since(text: str) -> Any:
+    try:
+        return parse_since(text, utcnow())
+    except InvalidTime as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc

@@ -3,155 +3,243 @@
 The claim (state `sending` until `claimed_until`) is committed before the request goes out, so
 two workers never send the same delivery at once; a worker that dies mid-send leaves a claim
 that expires, and the sweep picks the delivery up again with the same webhook-id.
+
+A delivery is sendable only when it is due, its partner is enabled, and no earlier delivery of
+the same story to the same partner is still on its way: an update or a kill never overtakes the
+version it replaces.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
-from services.publish import methods, payload, retry
+from services.publish import methods, outgoing, partners, retry
 from shared import db as database
-from shared import events
+from shared import events, outbox, tasks
 from shared.config import get_settings
 from shared.models import (
     Delivery,
     DeliveryAttempt,
     DeliveryState,
-    Story,
-    StoryVersion,
-    Translation,
+    Partner,
     utcnow,
 )
 
 log = logging.getLogger(__name__)
 
+#: A new delivery is sent by the fan-out that made it; the sweep steps in only if that did not
+#: happen (the worker died in between).
+FIRST_SEND_GRACE = timedelta(seconds=30)
+GONE = 410
+
 
 def attempt(delivery_id: int, now: datetime | None = None) -> str:
+    """Send the delivery if it is sendable now; returns what happened."""
+    return attempt_all([delivery_id], now)[delivery_id]
+
+
+def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
+    """Send several deliveries at the same time (one story to many partners).
+
+    They are claimed in one statement; the requests go out in parallel threads, and outcomes
+    are recorded as they come in (those that come in together, in one transaction).
+    """
     now = now or utcnow()
-    if not _claim(delivery_id, now):
-        return "not due"
-    with database.session() as db:
-        delivery = db.get_one(Delivery, delivery_id)
-        method = methods.method_for(delivery.partner.method)
-        outgoing = _outgoing(db, delivery)
-    outcome = method.send(outgoing)
-    with database.session() as db:
-        return _record(db, delivery_id, outcome, started=now)
+    ids = list(delivery_ids)
+    results = dict.fromkeys(ids, "not due")
+    prepared = _claim_and_prepare(ids, now)
+    if len(prepared) == 1:
+        [(delivery_id, sending)] = prepared.items()
+        return results | _record_outcomes({delivery_id: _send(sending)}, now)
+    workers = max(1, min(len(prepared), get_settings().delivery_concurrency))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        sending = {pool.submit(_send, s): delivery_id for delivery_id, s in prepared.items()}
+        while sending:
+            done, _ = wait(sending, return_when=FIRST_COMPLETED)
+            outcomes = {sending.pop(future): future.result() for future in done}
+            results |= _record_outcomes(outcomes, now)
+    return results
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
+def _claim_and_prepare(ids: list[int], now: datetime) -> dict[int, outgoing.Sending]:
+    if not ids:
+        return {}
     lease = timedelta(seconds=get_settings().delivery_timeout_seconds * 2 + 30)
     with database.session() as db:
-        claimed = db.execute(
+        claimed = db.scalars(
             update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                or_(
-                    Delivery.state == DeliveryState.PENDING,
-                    (Delivery.state == DeliveryState.SENDING) & (Delivery.claimed_until < now),
-                ),
-                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-            )
+            .where(Delivery.id.in_(ids), sendable(now))
             .values(state=DeliveryState.SENDING, claimed_until=now + lease)
-        )
-        return claimed.rowcount == 1
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return outgoing.prepare(db, list(claimed), now)
 
 
-def _outgoing(db: Session, delivery: Delivery) -> methods.Outgoing:
-    partner = delivery.partner
-    story = db.get_one(Story, delivery.story_id)
-    if delivery.event == "story.killed":
-        version = db.get_one(StoryVersion, delivery.story_version_id)
-        data = {"uri": story.uri, "version": version.version, "pubstatus": "canceled"}
-    else:
-        translation = db.scalars(
-            select(Translation).where(Translation.story_version_id == delivery.story_version_id)
-        ).one()
-        data = payload.partner_story(translation.ninjs, story.source, partner)
-    return methods.Outgoing(
-        event=delivery.event,
-        webhook_id=delivery.webhook_id,
-        occurred_at=delivery.created_at,
-        endpoint=partner.endpoint or "",
-        secret=partner.secret,
-        credentials=partner.credentials_dict(),
-        story=data,
-        remote_id=_remote_id(db, delivery),
+def _send(sending: outgoing.Sending) -> tuple[methods.Outcome, float]:
+    """Send one delivery; returns the outcome and the seconds it took. Never raises."""
+    if sending.failure is not None or sending.method is None or sending.outgoing is None:
+        return sending.failure or methods.Outcome(None, "nothing to send"), 0.0
+    started = time.monotonic()
+    try:
+        outcome = sending.method.send(sending.outgoing)
+    except Exception as exc:  # a method's bug must not leave the delivery claimed
+        log.exception("delivery %s failed unexpectedly", sending.outgoing.webhook_id)
+        outcome = methods.Outcome(None, f"{type(exc).__name__}: {exc}")
+    return outcome, time.monotonic() - started
+
+
+def _record_outcomes(
+    outcomes: dict[int, tuple[methods.Outcome, float]], now: datetime
+) -> dict[int, str]:
+    """Record attempts that ended; `outcomes` maps delivery ids to (outcome, seconds taken)."""
+    with database.session() as db:
+        # One query for them and their partners, and no query between the records: the
+        # session writes all of them in one flush.
+        recorded = outgoing.with_partners(db, outcomes)
+        results = {}
+        for delivery in recorded:
+            outcome, took = outcomes[delivery.id]
+            finished = now + timedelta(seconds=took)
+            results[delivery.id] = _record(db, delivery, outcome, started=now, finished=finished)
+        _send_next_in_line(db, recorded)
+        return results
+
+
+def sendable(now: datetime) -> Any:
+    """The SQL condition for a delivery that may be sent at `now`."""
+    earlier = aliased(Delivery)
+    still_on_its_way = exists().where(
+        earlier.partner_id == Delivery.partner_id,
+        earlier.story_id == Delivery.story_id,
+        earlier.id < Delivery.id,
+        earlier.state.in_((DeliveryState.PENDING, DeliveryState.SENDING)),
     )
-
-
-def _remote_id(db: Session, delivery: Delivery) -> str | None:
-    """The partner's id for this story from the latest earlier delivery that got one."""
-    return db.scalar(
-        select(Delivery.remote_id)
-        .where(
-            Delivery.partner_id == delivery.partner_id,
-            Delivery.story_id == delivery.story_id,
-            Delivery.remote_id.is_not(None),
-        )
-        .order_by(Delivery.id.desc())
-        .limit(1)
+    enabled = select(Partner.id).where(Partner.enabled.is_(True)).scalar_subquery()
+    waiting = (Delivery.state == DeliveryState.PENDING) & or_(
+        Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now
     )
+    abandoned = (Delivery.state == DeliveryState.SENDING) & (Delivery.claimed_until < now)
+    return or_(waiting, abandoned) & Delivery.partner_id.in_(enabled) & ~still_on_its_way
 
 
-def _record(db: Session, delivery_id: int, response: methods.Outcome, started: datetime) -> str:
-    delivery = db.get_one(Delivery, delivery_id)
-    finished = utcnow()
+def _record(
+    db: Session,
+    delivery: Delivery,
+    outcome: methods.Outcome,
+    started: datetime,
+    finished: datetime,
+) -> str:
     delivery.attempts += 1
-    delivery.last_status_code = response.status_code
-    delivery.last_error = response.error
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
     delivery.claimed_until = None
     db.add(
         DeliveryAttempt(
             delivery_id=delivery.id,
             started_at=started,
             duration_ms=int((finished - started).total_seconds() * 1000),
-            status_code=response.status_code,
-            error=response.error,
-            succeeded=response.ok,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            succeeded=outcome.ok,
         )
     )
-    partner = delivery.partner.name
-    if response.ok:
-        delivery.state = DeliveryState.DELIVERED
-        delivery.delivered_at = finished
-        delivery.remote_id = response.remote_id or delivery.remote_id
-        delivery.next_attempt_at = None
-        events.record(db, delivery.story_id, "delivered", f"{delivery.event} to {partner}")
-        return "delivered"
-    due = retry.next_attempt_at(delivery.attempts, finished)
+    if outcome.ok:
+        result = _delivered(db, delivery, outcome, finished)
+    elif outcome.status_code == GONE:
+        result = _gone(db, delivery, finished)
+    else:
+        result = _failed(db, delivery, outcome, finished)
+    return result
+
+
+def _delivered(db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime) -> str:
+    delivery.state = DeliveryState.DELIVERED
+    delivery.delivered_at = now
+    delivery.remote_id = outcome.remote_id or delivery.remote_id
+    delivery.next_attempt_at = None
+    if delivery.partner.failing_since is not None:
+        delivery.partner.failing_since = None
+    events.record(
+        db, delivery.story_id, "delivered", f"{delivery.event} to {delivery.partner.name}"
+    )
+    return "delivered"
+
+
+def _gone(db: Session, delivery: Delivery, now: datetime) -> str:
+    """410: the endpoint is gone for good. The delivery waits for the partner to be re-enabled."""
+    partner = delivery.partner
+    delivery.state = DeliveryState.PENDING
+    delivery.next_attempt_at = now
+    reason = f"the endpoint answered 410 Gone at {now.isoformat(timespec='seconds')}"
+    partners.disable(db, partner, reason, now)
+    events.record(db, delivery.story_id, "delivery_failed", f"{partner.name}: {reason}")
+    return "partner disabled"
+
+
+def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime) -> str:
+    partner = delivery.partner
+    partner.failing_since = partner.failing_since or now
+    due = retry.next_attempt_at(delivery.attempts, now, retry_after=outcome.retry_after)
     if due is None:
         delivery.state = DeliveryState.DEAD
-        events.record(db, delivery.story_id, "dead_letter", f"{partner}: {response.error}")
-        return "dead"
-    delivery.state = DeliveryState.PENDING
-    delivery.next_attempt_at = due
-    events.record(
-        db,
-        delivery.story_id,
-        "delivery_failed",
-        f"{partner}: {response.error}; retry at {due.isoformat(timespec='seconds')}",
+        delivery.next_attempt_at = None
+        events.record(db, delivery.story_id, "dead_letter", f"{partner.name}: {outcome.error}")
+        result = "dead"
+    else:
+        delivery.state = DeliveryState.PENDING
+        delivery.next_attempt_at = due
+        events.record(
+            db,
+            delivery.story_id,
+            "delivery_failed",
+            f"{partner.name}: {outcome.error}; retry at {due.isoformat(timespec='seconds')}",
+        )
+        result = "retrying"
+    partners.disable_if_failing_too_long(db, partner, now)
+    return result
+
+
+def _send_next_in_line(db: Session, recorded: list[Delivery]) -> None:
+    """Deliveries of the same story to the same partner were waiting for these: queue them."""
+    done = {
+        (d.partner_id, d.story_id): d.id
+        for d in recorded
+        if d.state in (DeliveryState.DELIVERED, DeliveryState.DEAD)
+    }
+    if not done:
+        return
+    waiting = db.execute(
+        select(Delivery.id, Delivery.partner_id, Delivery.story_id)
+        .where(
+            Delivery.story_id.in_({story_id for _, story_id in done}),
+            Delivery.state == DeliveryState.PENDING,
+        )
+        .order_by(Delivery.id)
     )
-    return "retrying"
-
-
-#: A new delivery is sent by the task fan-out queued for it; the sweep steps in only if that
-#: task was lost.
-FIRST_SEND_GRACE = timedelta(seconds=30)
+    queued: set[tuple[int, Any]] = set()
+    for delivery_id, partner_id, story_id in waiting:
+        key = (partner_id, story_id)
+        if key in done and delivery_id > done[key] and key not in queued:
+            queued.add(key)  # only the next one: it queues its own successor when it is done
+            outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
 
 
 def due_deliveries(db: Session, now: datetime, limit: int = 200) -> list[int]:
-    retry_due = (Delivery.state == DeliveryState.PENDING) & (Delivery.next_attempt_at <= now)
-    not_just_queued = (Delivery.attempts > 0) | (Delivery.created_at < now - FIRST_SEND_GRACE)
-    lease_expired = (Delivery.state == DeliveryState.SENDING) & (Delivery.claimed_until < now)
+    """Deliveries the sweep should send now (retries, abandoned claims, lost first sends)."""
+    not_just_created = (Delivery.attempts > 0) | (Delivery.created_at < now - FIRST_SEND_GRACE)
     query = (
         select(Delivery.id)
-        .where(or_(retry_due & not_just_queued, lease_expired))
-        .order_by(Delivery.next_attempt_at)
+        .where(sendable(now), not_just_created)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
     return list(db.scalars(query))

@@ -1,7 +1,10 @@
 """A minimal partner endpoint: how a partner verifies Syndikat's webhooks.
 
-`make run` starts it as the demo partner. It checks the Standard Webhooks signature, drops
-duplicates by `webhook-id`, and keeps what it received in a folder so you can look at it.
+`make run` starts it as the demo partner. It checks the Standard Webhooks signature (and with it
+the timestamp: older than five minutes is refused), drops duplicates by `webhook-id`, and keeps
+what it received in a folder so you can look at it. During a secret rotation a message carries
+a signature for the old and the new secret; `verify` accepts it when either matches the one
+configured here.
 """
 
 from __future__ import annotations

@@ -1,11 +1,24 @@
-"""Turning a finished story version into one delivery per partner that should get it."""
+"""Turning a story version into one delivery per partner that should get it.
+
+- A new story goes to every enabled partner whose filters it matches (`story.published`).
+- An update goes to every partner that was given the story — as `story.updated` once something
+  was sent to it — and to partners it newly matches (`story.published`).
+- A kill goes only to partners something was sent to (`story.killed`).
+- A delivery of an older version that has not gone out yet is canceled: the newer version (or
+  the kill) replaces it, so a partner that was down gets only the latest.
+- Pull-feed partners get their deliveries recorded as available in their feed.
+
+Order per partner holds because a delivery is not sent while an earlier one of the same story
+to the same partner is still on its way (see `services.publish.delivery`).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, load_only
 
-from shared import events, outbox, tasks
+from services.publish import filters, methods
+from shared import events
 from shared.models import (
     Delivery,
     DeliveryState,
@@ -15,76 +28,117 @@ from shared.models import (
     StoryVersion,
     Translation,
     VersionKind,
+    utcnow,
 )
 
+_PLANNING_COLUMNS = (Partner.id, Partner.name, Partner.method, Partner.enabled, Partner.filters)
 PUBLISHED = "story.published"
 UPDATED = "story.updated"
 KILLED = "story.killed"
 
 
 def fan_out(db: Session, story_version_id: int) -> int:
-    """Create the version's deliveries and queue them; returns how many were new."""
+    """Create the version's deliveries; returns how many were new (safe to run twice)."""
     version = db.get(StoryVersion, story_version_id)
     if version is None:
         return 0
     story = version.story
-    if version.kind == VersionKind.KILL:
-        created = _plan_kill(db, story, version)
-    else:
+    candidate = None
+    if version.kind != VersionKind.KILL:
+        if story.current_version_id != version.id:
+            return 0  # a newer version (or a kill) arrived meanwhile: that one goes out instead
         translation = db.scalar(
             select(Translation).where(Translation.story_version_id == version.id)
         )
         if translation is None or not translation.publishable:
             return 0  # never publish what was not translated and cleared
-        created = _plan_publication(db, story, version)
+        candidate = filters.Candidate(
+            source=story.source.name,
+            language=version.language,
+            documents=(version.ninjs, translation.ninjs),
+        )
         story.move_to(StoryState.PUBLISHED)
-    for delivery in created:
-        outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery.id)
+    created = [
+        _new_delivery(db, partner, story, version, event)
+        for partner, event in _events_per_partner(db, story, version, candidate)
+    ]
+    db.flush()  # one batch of inserts, and the new deliveries get their ids
     if created:
         names = ", ".join(sorted(d.partner.name for d in created))
         events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
     return len(created)
 
 
-def _plan_publication(db: Session, story: Story, version: StoryVersion) -> list[Delivery]:
-    reached = _partners_reached(db, story)
-    created = []
-    for partner in db.scalars(select(Partner).where(Partner.enabled.is_(True))):
-        event = UPDATED if partner.id in reached else PUBLISHED
-        delivery = _new_delivery(db, partner, story, version, event)
-        if delivery is not None:
-            created.append(delivery)
-    return created
+def _events_per_partner(
+    db: Session, story: Story, version: StoryVersion, candidate: filters.Candidate | None
+) -> list[tuple[Partner, str]]:
+    """Which partner gets which event for `version` (a kill when `candidate` is None)."""
+    planned = []
+    earlier = _deliveries_by_partner(db, story)
+    # Secrets and credentials stay unread (and undecrypted): planning does not need them.
+    everyone = select(Partner).options(load_only(*_PLANNING_COLUMNS)).order_by(Partner.id)
+    for partner in db.scalars(everyone):
+        prior = _since_last_kill(earlier.get(partner.id, []))
+        if any(d.story_version_id == version.id for d in prior):
+            continue  # this ran before: the delivery is already on its way
+        sent = _something_was_sent(prior)
+        in_flight = _cancel_pending(db, prior, f"replaced by version {version.version}")
+        reached = sent or in_flight
+        if candidate is None:
+            event = KILLED if reached else None
+        elif prior:
+            event = UPDATED if reached else PUBLISHED  # it was given the story: every version
+        elif partner.enabled and filters.matches(partner.filters, candidate):
+            event = PUBLISHED
+        else:
+            event = None
+        if event is not None:
+            planned.append((partner, event))
+    return planned
 
 
-def _plan_kill(db: Session, story: Story, version: StoryVersion) -> list[Delivery]:
-    created = []
-    for partner_id in _partners_reached(db, story):
-        partner = db.get_one(Partner, partner_id)
-        delivery = _new_delivery(db, partner, story, version, KILLED)
-        if delivery is not None:
-            created.append(delivery)
-    return created
+def _deliveries_by_partner(db: Session, story: Story) -> dict[int, list[Delivery]]:
+    found: dict[int, list[Delivery]] = {}
+    query = select(Delivery).where(Delivery.story_id == story.id).order_by(Delivery.id)
+    for delivery in db.scalars(query):
+        found.setdefault(delivery.partner_id, []).append(delivery)
+    return found
 
 
-def _partners_reached(db: Session, story: Story) -> set[int]:
-    """Partners that have (or are being sent) an earlier version of this story."""
-    query = select(Delivery.partner_id).where(
-        Delivery.story_id == story.id, Delivery.event != KILLED
-    )
-    return set(db.scalars(query))
+def _since_last_kill(deliveries: list[Delivery]) -> list[Delivery]:
+    """A partner's deliveries of a story since it was last killed (a story can return)."""
+    prior: list[Delivery] = []
+    for delivery in deliveries:
+        prior = [] if delivery.event == KILLED else prior
+        if delivery.event != KILLED and delivery.state != DeliveryState.CANCELED:
+            prior.append(delivery)
+    return prior
+
+
+def _something_was_sent(prior: list[Delivery]) -> bool:
+    """Whether the partner may hold the story: delivered, or at least tried (a timeout may
+    have reached it)."""
+    return any(d.state == DeliveryState.DELIVERED or d.attempts > 0 for d in prior)
+
+
+def _cancel_pending(db: Session, prior: list[Delivery], reason: str) -> bool:
+    """Cancel the deliveries not yet sent; True if one is being sent right now."""
+    pending = [d.id for d in prior if d.state == DeliveryState.PENDING]
+    if pending:
+        db.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(pending), Delivery.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CANCELED, next_attempt_at=None, last_error=reason)
+            .execution_options(synchronize_session=False)
+        )
+        for delivery in prior:
+            db.refresh(delivery)
+    return any(d.state == DeliveryState.SENDING for d in prior)
 
 
 def _new_delivery(
     db: Session, partner: Partner, story: Story, version: StoryVersion, event: str
-) -> Delivery | None:
-    exists = db.scalar(
-        select(Delivery.id).where(
-            Delivery.partner_id == partner.id, Delivery.story_version_id == version.id
-        )
-    )
-    if exists is not None:
-        return None  # this task ran before: the delivery is already on its way
+) -> Delivery:
     delivery = Delivery(
         partner=partner,
         story_id=story.id,
@@ -92,6 +146,10 @@ def _new_delivery(
         event=event,
         state=DeliveryState.PENDING,
     )
+    if methods.is_pull(partner.method):
+        # Nothing to send: the version is in the partner's feed from now on.
+        delivery.state = DeliveryState.DELIVERED
+        delivery.delivered_at = utcnow()
+        delivery.next_attempt_at = None
     db.add(delivery)
-    db.flush()
     return delivery

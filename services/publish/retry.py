@@ -1,4 +1,10 @@
-"""When to try a failed delivery again: exponential backoff with jitter, for more than a day."""
+"""When to try a failed delivery again: exponential backoff with jitter, for more than a day.
+
+Attempt n+1 comes `min(10 s * 2**(n-1), 4 h)` after attempt n, shortened by up to a quarter at
+random so partners that failed together do not retry in lockstep. After `MAX_ATTEMPTS` the
+delivery is a dead letter: with the shortest jitter that is 28 hours after the first attempt,
+with none 38 hours.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,33 @@ from datetime import datetime, timedelta
 
 FIRST_DELAY = timedelta(seconds=10)
 MAX_DELAY = timedelta(hours=4)
-#: 10 s doubling to 4 h: attempt 17 comes about 29 h after the first, then the delivery is dead.
-MAX_ATTEMPTS = 17
+MAX_ATTEMPTS = 20
+#: The smallest share of the backoff delay jitter can leave.
+MIN_JITTER = 0.75
+#: A partner's Retry-After is honoured up to this long; beyond it a wrong header would stall
+#: the delivery for good.
+MAX_RETRY_AFTER = timedelta(hours=6)
 
 
 def next_attempt_at(
-    attempts_made: int, now: datetime, rng: random.Random | None = None
+    attempts_made: int,
+    now: datetime,
+    rng: random.Random | None = None,
+    retry_after: float | None = None,
 ) -> datetime | None:
-    """When attempt `attempts_made + 1` is due, or None when the delivery should give up."""
+    """When attempt `attempts_made + 1` is due, or None when the delivery should give up.
+
+    `retry_after` is the partner's Retry-After in seconds: the next attempt never comes
+    sooner than that (capped at `MAX_RETRY_AFTER`), nor sooner than the backoff.
+    """
     if attempts_made >= MAX_ATTEMPTS:
         return None
-    delay = min(FIRST_DELAY * 2 ** (attempts_made - 1), MAX_DELAY)
-    # Full jitter on the upper half: partners that failed together do not retry in lockstep.
-    jitter = (rng or random).uniform(0.5, 1.0)
-    return now + delay * jitter
+    delay = backoff(attempts_made) * (rng or random).uniform(MIN_JITTER, 1.0)
+    if retry_after is not None:
+        delay = max(delay, min(timedelta(seconds=max(retry_after, 0.0)), MAX_RETRY_AFTER))
+    return now + delay
+
+
+def backoff(attempts_made: int) -> timedelta:
+    """The delay after attempt `attempts_made`, before jitter."""
+    return min(FIRST_DELAY * 2 ** max(attempts_made - 1, 0), MAX_DELAY)

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from celery import shared_task
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from services.publish import delivery, fanout
+from services.publish import delivery, fanout, partners
 from shared import db as database
 from shared import outbox, tasks
-from shared.models import utcnow
+from shared.models import Delivery, DeliveryState, utcnow
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 10}
 
 
 @shared_task(name=tasks.FAN_OUT, **_RETRY)
 def fan_out(story_version_id: int) -> int:
+    """Plan the version's deliveries, then send them all at the same time."""
     with database.session() as db:
-        return fanout.fan_out(db, story_version_id)
+        created = fanout.fan_out(db, story_version_id)
+        # A copy of this task that ran before (and died mid-send) planned them already: send
+        # what is still unsent either way.
+        unsent = db.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.story_version_id == story_version_id,
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.attempts == 0,
+            )
+            .order_by(Delivery.id)
+        ).all()
+    results = delivery.attempt_all(unsent)
+    return created or len(results)
 
 
 @shared_task(name=tasks.DELIVER, **_RETRY)
@@ -27,8 +42,10 @@ def deliver(delivery_id: int) -> str:
 @shared_task(name=tasks.SWEEP_DELIVERIES)
 def sweep_deliveries() -> int:
     """Queue every delivery whose retry time has come (the schedule lives in the database)."""
+    now = utcnow()
     with database.session() as db:
-        due = delivery.due_deliveries(db, utcnow())
+        partners.disable_failing(db, now)
+        due = delivery.due_deliveries(db, now)
         for delivery_id in due:
             outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
     return len(due)

@@ -18,6 +18,7 @@ class DeliveryState(StrEnum):
     SENDING = "sending"  # claimed by a worker until claimed_until
     DELIVERED = "delivered"
     DEAD = "dead"  # retries exhausted or refused for good; replay by hand
+    CANCELED = "canceled"  # never sent: a later version or a kill of the story replaced it
 
 
 def new_webhook_id() -> str:
@@ -29,6 +30,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "story_version_id", "event"),
         Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+        # Order per partner and story: is an earlier delivery still on its way?
+        Index("ix_deliveries_partner_id_story_id", "partner_id", "story_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

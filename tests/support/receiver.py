@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -31,6 +32,10 @@ class Answer:
     body: bytes = b'{"ok": true}'
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Close the connection without answering at all.
+    close: bool = False
+    #: Send these bytes instead of an HTTP answer (garbage), then close.
+    raw: bytes | None = None
 
 
 class Receiver:
@@ -87,6 +92,13 @@ class Receiver:
                 receiver._record(received)
                 answer = receiver._next_answer()
                 time.sleep(answer.delay)
+                if answer.close or answer.raw is not None:
+                    self.wfile.write(answer.raw or b"")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    received.finished = time.monotonic()
+                    return
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():

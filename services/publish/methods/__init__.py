@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from services.publish.methods.base import DeliveryMethod, Outcome, Outgoing
+from services.publish.methods.feed import FeedMethod
 from services.publish.methods.webhook import WebhookMethod
 from services.publish.methods.wordpress import WordPressMethod
 
-METHODS: dict[str, DeliveryMethod] = {"webhook": WebhookMethod(), "wordpress": WordPressMethod()}
+METHODS: dict[str, DeliveryMethod] = {
+    "webhook": WebhookMethod(),
+    "wordpress": WordPressMethod(),
+    "feed": FeedMethod(),
+}
 
 
 def method_for(name: str) -> DeliveryMethod:
@@ -16,4 +21,9 @@ def method_for(name: str) -> DeliveryMethod:
         raise ValueError(f"unknown delivery method {name!r}; known: {sorted(METHODS)}") from None
 
 
-__all__ = ["METHODS", "DeliveryMethod", "Outcome", "Outgoing", "method_for"]
+def is_pull(name: str) -> bool:
+    """Whether partners of this method fetch their stories (a feed) rather than receive them."""
+    return bool(getattr(METHODS.get(name), "pulls", False))
+
+
+__all__ = ["METHODS", "DeliveryMethod", "Outcome", "Outgoing", "is_pull", "method_for"]

@@ -20,6 +20,12 @@ class Outgoing:
     story: dict[str, Any]  # the English story as ninjs 2.x, attribution applied
     #: The partner's id for this story from an earlier delivery (e.g. a WordPress post id).
     remote_id: str | None = None
+    #: During a secret rotation, the old secret: webhooks then carry a signature for each.
+    previous_secret: str | None = None
+
+    @property
+    def signing_secrets(self) -> list[str]:
+        return [s for s in (self.secret, self.previous_secret) if s]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,14 @@
-"""Webhooks signed the Standard Webhooks way (https://www.standardwebhooks.com/)."""
+"""Webhooks signed the Standard Webhooks way (https://www.standardwebhooks.com/).
+
+Only a 2xx answer is success. Redirects are not followed and count as failures; 410 Gone tells
+the delivery layer to disable the partner; 429 and 503 carry the partner's Retry-After.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -11,6 +17,13 @@ from services.publish.payload import event_body
 from shared import http
 from shared.signing import signed_headers
 
+#: The statuses whose Retry-After header is honoured.
+RETRY_AFTER_STATUSES = (429, 503)
+#: How much of a partner's answer is kept with a failed attempt.
+ERROR_TEXT_LIMIT = 200
+#: A partner's answer is read up to this many bytes.
+READ_LIMIT = 64 * 1024
+
 
 class WebhookMethod:
     name = "webhook"
@@ -18,14 +31,58 @@ class WebhookMethod:
     def send(self, outgoing: Outgoing) -> Outcome:
         body = event_body(outgoing.event, outgoing.occurred_at, outgoing.story)
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        headers = signed_headers(outgoing.secret or "", text, webhook_id=outgoing.webhook_id)
+        headers = signed_headers(outgoing.signing_secrets, text, webhook_id=outgoing.webhook_id)
+        headers["accept-encoding"] = "identity"  # the answer's first bytes are read as they are
         try:
-            with http.client() as client:
-                answer = client.post(outgoing.endpoint, content=text.encode(), headers=headers)
+            with (
+                http.client() as client,
+                client.stream(
+                    "POST", outgoing.endpoint, content=text.encode(), headers=headers
+                ) as answer,
+            ):
+                start = _read_start(answer)
         except httpx.TimeoutException:
             return Outcome(None, "timed out")
         except httpx.HTTPError as exc:
             return Outcome(None, f"{type(exc).__name__}: {exc}")
-        if 200 <= answer.status_code < 300:
-            return Outcome(answer.status_code)
-        return Outcome(answer.status_code, f"HTTP {answer.status_code}: {answer.text[:200]}")
+        return outcome_of(answer, start)
+
+
+def _read_start(answer: httpx.Response) -> bytes:
+    """The first bytes of the answer: all a webhook needs, and a huge answer costs nothing."""
+    start = b""
+    for chunk in answer.iter_raw():
+        start += chunk
+        if len(start) >= READ_LIMIT:
+            break
+    return start[:READ_LIMIT]
+
+
+def outcome_of(answer: httpx.Response, start: bytes) -> Outcome:
+    status = answer.status_code
+    if 200 <= status < 300:
+        return Outcome(status)
+    if answer.is_redirect:
+        where = answer.headers.get("location", "?")
+        return Outcome(status, f"HTTP {status}: redirect to {where} not followed")
+    retry_after = None
+    if status in RETRY_AFTER_STATUSES:
+        retry_after = parse_retry_after(answer.headers.get("retry-after"))
+    detail = start[:ERROR_TEXT_LIMIT].decode("utf-8", errors="replace").strip()
+    return Outcome(status, f"HTTP {status}: {detail}".rstrip(": "), retry_after=retry_after)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

@@ -1,0 +1,128 @@
+"""Pull feeds: a partner's current stories as Atom and as a ninjs JSON list.
+
+A feed holds each story the partner was given, in its latest version (updates applied), with
+killed stories removed; newest first. The partner presents a token of its own; only its
+SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from services.publish import payload
+from services.publish.fanout import KILLED
+from shared import ninjs
+from shared.models import Delivery, DeliveryState, Partner, Story, Translation, utcnow
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+#: Characters XML 1.0 cannot carry; one stray control character must not break a whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    story: dict[str, Any]  # ninjs 2.x, attribution and byline applied
+    updated: datetime
+
+
+def new_token(partner: Partner) -> str:
+    """A new feed token for `partner` (replacing any old one); shown once, stored hashed."""
+    token = secrets.token_urlsafe(32)
+    partner.feed_token_hash = _digest(token)
+    return token
+
+
+def token_matches(partner: Partner, token: str | None) -> bool:
+    if not token or not partner.feed_token_hash:
+        return False
+    return hmac.compare_digest(partner.feed_token_hash, _digest(token))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_stories(db: Session, partner: Partner, limit: int = DEFAULT_LIMIT) -> list[FeedItem]:
+    latest_per_story = (
+        select(func.max(Delivery.id))
+        .where(Delivery.partner_id == partner.id, Delivery.state == DeliveryState.DELIVERED)
+        .group_by(Delivery.story_id)
+    )
+    deliveries = db.scalars(
+        select(Delivery)
+        .where(Delivery.id.in_(latest_per_story), Delivery.event != KILLED)
+        .order_by(Delivery.delivered_at.desc(), Delivery.id.desc())
+        .limit(max(1, min(limit, MAX_LIMIT)))
+    ).all()
+    english = _translations(db, [d.story_version_id for d in deliveries])
+    stories = _stories(db, [d.story_id for d in deliveries])
+    return [
+        FeedItem(
+            story=payload.partner_story(
+                english[d.story_version_id], stories[d.story_id].source, partner
+            ),
+            updated=d.delivered_at or d.created_at,
+        )
+        for d in deliveries
+        if d.story_version_id in english
+    ]
+
+
+def _translations(db: Session, version_ids: list[int]) -> dict[int, dict[str, Any]]:
+    query = select(Translation).where(Translation.story_version_id.in_(version_ids))
+    return {t.story_version_id: t.ninjs for t in db.scalars(query)}
+
+
+def _stories(db: Session, story_ids: list[Any]) -> dict[Any, Story]:
+    query = select(Story).where(Story.id.in_(story_ids)).options(selectinload(Story.source))
+    return {story.id: story for story in db.scalars(query)}
+
+
+def atom(partner: Partner, items: list[FeedItem], self_url: str) -> bytes:
+    feed = FeedGenerator()
+    feed.id(f"urn:syndikat:feed:{partner.name}")
+    feed.title(f"Syndikat stories for {partner.name}")
+    feed.link(href=self_url, rel="self")
+    feed.author({"name": "Syndikat"})
+    feed.updated(max((item.updated for item in items), default=utcnow()))
+    for item in items:
+        _add_entry(feed, item)
+    return feed.atom_str(pretty=True)
+
+
+def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
+    story = item.story
+    entry = feed.add_entry(order="append")
+    entry.id(story["uri"])  # stable across versions: a reader replaces the entry on update
+    entry.title(_xml(ninjs.main_headline(story) or story["uri"]))
+    entry.updated(item.updated)
+    if created := ninjs.versioncreated(story):
+        entry.published(created)
+    if body := ninjs.main_body(story):
+        kind = "html" if "html" in str(body.get("contenttype", "")) else "text"
+        entry.content(_xml(str(body.get("value") or "")), type=kind)
+    if summary := next((d.get("value") for d in story.get("descriptions") or []), None):
+        entry.summary(_xml(str(summary)))
+    if story.get("by"):
+        entry.author({"name": _xml(story["by"])})
+    if story.get("copyrightnotice"):
+        entry.rights(_xml(story["copyrightnotice"]))
+    for subject in story.get("subjects") or []:
+        if subject.get("uri") or subject.get("name"):
+            term = str(subject.get("uri") or subject.get("name"))
+            entry.category(term=_xml(term), label=_xml(str(subject.get("name") or term)))
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
