@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import partners_group
 from services.runner import run_command
@@ -29,5 +30,12 @@ def db_upgrade(revision: str) -> None:
     click.echo("database is up to date")
 
 
-for command in (sources_group, ingest_files, partners_group, models_group, run_command):
+for command in (
+    sources_group,
+    ingest_files,
+    partners_group,
+    models_group,
+    users_group,
+    run_command,
+):
     main.add_command(command)

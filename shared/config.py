@@ -28,6 +28,15 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
 
@@ -61,6 +70,16 @@ class Settings:
     #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
     allowed_private_hosts: tuple[str, ...] = field(default=())
     log_level: str = "INFO"
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8002
+    #: Send the dashboard's session cookie only over HTTPS; off for plain-HTTP local use.
+    dashboard_secure_cookies: bool = True
+    #: The time zone the dashboard shows times (and reads date filters) in.
+    dashboard_timezone: str = "UTC"
+    #: A source without a new story for this long shows as quiet on the dashboard.
+    quiet_source_minutes: int = 360
+    #: When set, /metrics wants `Authorization: Bearer <token>`.
+    metrics_token: str = ""
 
     @property
     def cache_redis_url(self) -> str:
@@ -74,6 +93,7 @@ class Settings:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["secret_key"] = "***" if self.secret_key else ""
+        shown["metrics_token"] = "***" if self.metrics_token else ""
         return shown
 
 
@@ -99,6 +119,12 @@ def load_settings() -> Settings:
         visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
         allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
         log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
+        dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
+        dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
+        dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
+        dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
+        quiet_source_minutes=_env_int("SYNDIKAT_QUIET_SOURCE_MINUTES", 360),
+        metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
 
 

@@ -7,6 +7,7 @@ from shared.models.partners import Partner
 from shared.models.sources import Source
 from shared.models.stories import Story, StoryEvent, StoryState, StoryVersion, VersionKind
 from shared.models.translations import Translation, TranslationStatus
+from shared.models.users import User
 
 __all__ = [
     "Base",
@@ -22,6 +23,7 @@ __all__ = [
     "StoryVersion",
     "Translation",
     "TranslationStatus",
+    "User",
     "VersionKind",
     "utcnow",
 ]

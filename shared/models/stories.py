@@ -93,3 +93,12 @@ class StoryEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None]
+
+
+# The dashboard lists stories newest first, filtered by state or source, a page at a time
+# (keyset pagination on created_at, id): each filter has an index in that order.
+Index("ix_stories_created_at_id", Story.created_at, Story.id)
+Index("ix_stories_state_created_at_id", Story.state, Story.created_at, Story.id)
+Index("ix_stories_source_id_created_at_id", Story.source_id, Story.created_at, Story.id)
+# Throughput: versions received in the last hour.
+Index("ix_story_versions_received_at", StoryVersion.received_at)

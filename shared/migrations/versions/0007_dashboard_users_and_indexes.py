@@ -1,0 +1,51 @@
+"""dashboard: users, and indexes for the story list, throughput and latency
+
+Revision ID: 0007
+Revises: 0001
+Create Date: 2026-11-29 17:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+#: (table, index name, columns)
+INDEXES = (
+    ("stories", "ix_stories_created_at_id", ["created_at", "id"]),
+    ("stories", "ix_stories_state_created_at_id", ["state", "created_at", "id"]),
+    ("stories", "ix_stories_source_id_created_at_id", ["source_id", "created_at", "id"]),
+    ("story_versions", "ix_story_versions_received_at", ["received_at"]),
+    ("deliveries", "ix_deliveries_delivered_at", ["delivered_at"]),
+    ("deliveries", "ix_deliveries_partner_id_state", ["partner_id", "state"]),
+    ("delivery_attempts", "ix_delivery_attempts_started_at", ["started_at"]),
+    ("translations", "ix_translations_created_at", ["created_at"]),
+    ("translations", "ix_translations_status", ["status"]),
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("password_hash", sa.String(length=300), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("name", name=op.f("uq_users_name")),
+    )
+    for table, name, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade() -> None:
+    for table, name, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
+    op.drop_table("users")
