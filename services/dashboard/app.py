@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     for target in BLUEPRINTS:
         app.register_blueprint(_load_blueprint(target))
+    security.limit_logins(app)
     return app
 
 

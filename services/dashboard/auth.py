@@ -22,7 +22,6 @@ from wtforms.validators import DataRequired, Length
 
 from services.dashboard import users
 from services.dashboard.navigation import safe_path
-from services.dashboard.security import limiter
 from shared import db as database
 from shared.models import User
 
@@ -75,7 +74,6 @@ def _signed_in_user() -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():

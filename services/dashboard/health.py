@@ -80,7 +80,7 @@ def partner_health(db: Session, now: datetime | None = None) -> list[PartnerHeal
 def _count_by_partner(db: Session, *conditions: ColumnElement[bool]) -> dict[int, int]:
     query = select(Delivery.partner_id, func.count()).where(*conditions)
     query = query.group_by(Delivery.partner_id)
-    return dict(db.execute(query).tuples().all())
+    return dict(db.execute(query).all())
 
 
 def _last_error(db: Session, partner_id: int) -> str | None:

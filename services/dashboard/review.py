@@ -29,7 +29,7 @@ def index() -> Any:
         )
         held = [
             (story, translation, story_view.qa_findings(translation))
-            for story, translation in db.execute(query).tuples()
+            for story, translation in db.execute(query)
         ]
         return render_template("dashboard/review.html", held=held, limit=LIMIT)
 

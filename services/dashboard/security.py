@@ -10,7 +10,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+#: Per client address; a shared Redis counts across every dashboard process.
+LOGIN_LIMIT = "10 per minute"
 
 #: No inline script or style anywhere: the pages load /static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -38,9 +39,20 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    limiter.init_app(app)
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
+
+
+def limit_logins(app: Flask) -> None:
+    """Rate-limit sign-in attempts; call once the views are registered.
+
+    A limiter per app (Flask-Limiter keeps its settings on the instance), applied to the login
+    view here rather than by a decorator at import time.
+    """
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    app.extensions["syndikat_login_limiter"] = limiter  # the view holds it only weakly
+    login_view = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(login_view)
 
 
 def _add_security_headers(response: Response) -> Response:

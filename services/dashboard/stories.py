@@ -51,7 +51,7 @@ def _story_for_identifier(db: Any, text: str) -> uuid.UUID | None:
 
 
 def _source_names(db: Any) -> dict[int, str]:
-    return dict(db.execute(select(Source.id, Source.name).order_by(Source.name)).tuples().all())
+    return dict(db.execute(select(Source.id, Source.name).order_by(Source.name)).all())
 
 
 def _render(
