@@ -76,6 +76,24 @@ class Pipeline:
                 process.kill()
                 process.wait()
 
+    def start_dashboard(self) -> str:
+        """Serve the dashboard under gunicorn like `make run` does; returns its URL."""
+        url = f"http://127.0.0.1:{free_port()}"
+        command = [
+            str(BIN / "gunicorn"),
+            "--bind",
+            url.removeprefix("http://"),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--no-control-socket",
+            "services.dashboard.app:create_app()",
+        ]
+        self._start("dashboard", command)
+        self._wait_for_http(f"{url}/login", "dashboard")
+        return url
+
     def wait_for_workers(self, names: tuple[str, ...], timeout: float = 60) -> None:
         from shared.celery_app import celery_app
 
@@ -111,16 +129,19 @@ class Pipeline:
                 command, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
             )
 
-    def _wait_for_api(self, timeout: float = 30) -> None:
+    def _wait_for_api(self) -> None:
+        self._wait_for_http(f"{self.api_url}/healthz", "api")
+
+    def _wait_for_http(self, url: str, name: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(url, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 self._check_alive()
                 time.sleep(0.1)
-        raise AssertionError(f"the API did not come up; see {self.logs / 'api.log'}")
+        raise AssertionError(f"{name} did not come up; see {self.logs / f'{name}.log'}")
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():
