@@ -76,28 +76,14 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
     if settings.redis_embedded and not _redis_answers(settings.redis_url):
         processes["redis"] = _embedded_redis_command(settings)
     processes |= {
-        "api": [
-            str(bin_dir / "gunicorn"),
-            "--bind",
-            f"{settings.ingest_host}:{settings.ingest_port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "services.ingest.app:create_app()",
-        ],
-        "dashboard": [
-            str(bin_dir / "gunicorn"),
-            "--bind",
+        "api": gunicorn_command(
+            f"{settings.ingest_host}:{settings.ingest_port}", "services.ingest.app:create_app()"
+        ),
+        "dashboard": gunicorn_command(
             f"{settings.dashboard_host}:{settings.dashboard_port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--no-control-socket",
             "services.dashboard.app:create_app()",
-        ],
+            workers=1,
+        ),
         "ingest": [
             celery,
             "-A",
@@ -164,6 +150,21 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
         ],
     }
     return processes
+
+
+def gunicorn_command(bind: str, app: str, workers: int = 2, threads: int = 4) -> list[str]:
+    """A web process of ours under gunicorn (API, dashboard), as `make run` and tests start it."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--no-control-socket",
+        app,
+    ]
 
 
 def _embedded_redis_command(settings: Settings) -> list[str]:

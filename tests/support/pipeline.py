@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from services.runner import gunicorn_command
 from tests.support.ports import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -79,18 +80,9 @@ class Pipeline:
     def start_dashboard(self) -> str:
         """Serve the dashboard under gunicorn like `make run` does; returns its URL."""
         url = f"http://127.0.0.1:{free_port()}"
-        command = [
-            str(BIN / "gunicorn"),
-            "--bind",
-            url.removeprefix("http://"),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "services.dashboard.app:create_app()",
-        ]
-        self._start("dashboard", command)
+        bind = url.removeprefix("http://")
+        app = "services.dashboard.app:create_app()"
+        self._start("dashboard", gunicorn_command(bind, app, workers=1))
         self._wait_for_http(f"{url}/login", "dashboard")
         return url
 
@@ -111,17 +103,8 @@ class Pipeline:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
     def _api_command(self) -> list[str]:
-        return [
-            str(BIN / "gunicorn"),
-            "--bind",
-            self.api_url.removeprefix("http://"),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "services.ingest.app:create_app()",
-        ]
+        bind = self.api_url.removeprefix("http://")
+        return gunicorn_command(bind, "services.ingest.app:create_app()", workers=1)
 
     def _start(self, name: str, command: list[str]) -> None:
         with (self.logs / f"{name}.log").open("ab") as log:
