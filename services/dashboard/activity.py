@@ -88,3 +88,14 @@ def throughput(db: Session, since: datetime) -> Throughput:
             DeliveryAttempt.succeeded.is_(False),
         ),
     )
+
+
+def attempt_outcomes(db: Session, since: datetime) -> dict[str, int]:
+    """Delivery attempts started since `since`: how many delivered, how many failed."""
+    query = (
+        select(DeliveryAttempt.succeeded, func.count())
+        .where(DeliveryAttempt.started_at >= since)
+        .group_by(DeliveryAttempt.succeeded)
+    )
+    counts = dict(db.execute(query).all())
+    return {"delivered": counts.get(True, 0), "failed": counts.get(False, 0)}

@@ -7,6 +7,8 @@ already stored — timestamps on versions, translations and deliveries; states o
 deliveries — so any dashboard process can compute the same numbers, and gunicorn's workers
 need no shared state.
 
+Counts that only grow (deliveries made, attempts) are given for the same window rather than
+since the beginning of time, so a scrape never counts a table that grows without end.
 Stage latencies are histograms of the items that finished a stage in the last
 `LATENCY_WINDOW`; as that window slides, counts may go down, so they are exposed as gauge
 histograms (`histogram_quantile(0.95, syndikat_stage_latency_seconds_bucket)` reads them).
@@ -25,7 +27,7 @@ from sqlalchemy import func, select
 from services.dashboard import activity, queues
 from shared import db as database
 from shared import tasks
-from shared.models import Delivery, StoryState, Translation, utcnow
+from shared.models import Delivery, DeliveryState, StoryState, utcnow
 
 LATENCY_WINDOW = timedelta(minutes=15)
 LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
@@ -35,27 +37,32 @@ class SyndikatCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | GaugeHistogramMetricFamily]:
         with database.session() as db:
             states = activity.stories_by_state(db)
-            delivery_states = dict(
-                db.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
-            )
-            translation_states = dict(
-                db.execute(
-                    select(Translation.status, func.count()).group_by(Translation.status)
-                ).all()
-            )
+            # Exact counts of the deliveries still in flight or given up (one index range per
+            # state); finished ones grow without end and are counted per window below.
+            open_deliveries = {
+                state.value: db.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.state == state)
+                )
+                or 0
+                for state in (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.DEAD)
+            }
             since = utcnow() - LATENCY_WINDOW
             latencies = {
                 stage: activity.stage_latencies(db, stage, since) for stage in activity.STAGES
             }
+            attempts = activity.attempt_outcomes(db, since)
         yield _labelled("syndikat_stories", "Stories by state, now.", "state", states)
         yield _labelled(
             "syndikat_deliveries",
-            "Deliveries by state (outcome so far): pending, sending, delivered, dead.",
+            "Deliveries not delivered (yet), by state: pending, sending, dead.",
             "state",
-            delivery_states,
+            open_deliveries,
         )
         yield _labelled(
-            "syndikat_translations", "Translations by QA status.", "status", translation_states
+            "syndikat_delivery_attempts",
+            f"Delivery attempts in the last {_window()}, by outcome: delivered or failed.",
+            "outcome",
+            attempts,
         )
         holds = GaugeMetricFamily("syndikat_qa_holds", "Stories held by the QA gate for review.")
         holds.add_metric([], states.get(StoryState.NEEDS_REVIEW.value, 0))
@@ -74,8 +81,8 @@ def _labelled(name: str, help_text: str, label: str, values: dict[str, int]) -> 
 def _latency_histogram(latencies: dict[str, list[float]]) -> GaugeHistogramMetricFamily:
     family = GaugeHistogramMetricFamily(
         "syndikat_stage_latency_seconds",
-        "Seconds per stage for items that finished it in the last "
-        f"{int(LATENCY_WINDOW.total_seconds() // 60)} minutes: translation (received to "
+        f"Seconds per stage for items that finished it in the last {_window()}: translation "
+        "(received to "
         "English), delivery (planned to acknowledged), wire_to_partner (received to "
         "acknowledged).",
         labels=["stage"],
@@ -85,6 +92,10 @@ def _latency_histogram(latencies: dict[str, list[float]]) -> GaugeHistogramMetri
         buckets.append(("+Inf", len(values)))
         family.add_metric([stage], buckets, gsum_value=sum(values))
     return family
+
+
+def _window() -> str:
+    return f"{int(LATENCY_WINDOW.total_seconds() // 60)} minutes"
 
 
 def _broker_metrics() -> Iterator[GaugeMetricFamily]:

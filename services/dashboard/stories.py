@@ -1,5 +1,5 @@
-"""The story list: search by headline or uri (or paste a story id or webhook-id), filter by
-state, source, language and day, newest first, a page at a time."""
+"""The story list: search by headline or uri (or paste a story id, uri or webhook-id), filter
+by state, source, language and day, newest first, a page at a time."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _cursor_arg(name: str) -> Cursor | None:
 
 
 def _story_for_identifier(db: Any, text: str) -> uuid.UUID | None:
-    """A pasted story id, or the webhook-id a partner quotes, leads straight to the story."""
+    """A pasted story id, uri, or the webhook-id a partner quotes leads straight to the story."""
     try:
         key = uuid.UUID(text)
     except ValueError:
@@ -47,7 +47,8 @@ def _story_for_identifier(db: Any, text: str) -> uuid.UUID | None:
         return key if db.get(Story, key) is not None else None
     if text.startswith("msg_"):
         return db.scalar(select(Delivery.story_id).where(Delivery.webhook_id == text))
-    return None
+    # A whole uri is found through its unique index, not by scanning for a substring.
+    return db.scalar(select(Story.id).where(Story.uri == text))
 
 
 def _source_names(db: Any) -> dict[int, str]:

@@ -126,9 +126,10 @@ def test_metrics_need_no_login_and_count_live_data(client, db):
     assert found[("syndikat_stories", (("state", "needs_review"),))] == 1
     assert found[("syndikat_stories", (("state", "received"),))] == 0
     assert found[("syndikat_qa_holds", ())] == 1
-    assert found[("syndikat_deliveries", (("state", "delivered"),))] == 3
     assert found[("syndikat_deliveries", (("state", "dead"),))] == 1
-    assert found[("syndikat_translations", (("status", "needs_review"),))] == 1
+    assert found[("syndikat_deliveries", (("state", "pending"),))] == 0
+    assert found[("syndikat_delivery_attempts", (("outcome", "delivered"),))] == 3
+    assert found[("syndikat_delivery_attempts", (("outcome", "failed"),))] == 1
     bucket = "syndikat_stage_latency_seconds_bucket"
     # Three translations took 3 s, "Held" and "Dead" 2 s each.
     assert found[(bucket, (("le", "1.0"), ("stage", "translation")))] == 0

@@ -99,10 +99,10 @@ def test_pages_walk_older_and_back_newer(signed_in, db):
     assert shown_headlines(back) == seen[1]
 
 
-def test_a_pasted_story_id_or_webhook_id_opens_the_story(signed_in, db):
+def test_a_pasted_story_id_uri_or_webhook_id_opens_the_story(signed_in, db):
     story = add_story(db, add_source(db), "Findable")
     delivery = add_delivery(db, story, add_partner(db))
-    for text in (str(story.id), delivery.webhook_id):
+    for text in (str(story.id), story.uri, delivery.webhook_id):
         answer = signed_in.get(f"/stories?q={text}")
         assert answer.status_code == 302
         assert answer.headers["Location"] == f"/stories/{story.id}"

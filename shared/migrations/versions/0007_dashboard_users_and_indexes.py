@@ -22,7 +22,11 @@ INDEXES = (
     ("stories", "ix_stories_source_id_created_at_id", ["source_id", "created_at", "id"]),
     ("story_versions", "ix_story_versions_received_at", ["received_at"]),
     ("deliveries", "ix_deliveries_delivered_at", ["delivered_at"]),
-    ("deliveries", "ix_deliveries_partner_id_state", ["partner_id", "state"]),
+    (
+        "deliveries",
+        "ix_deliveries_partner_id_state_delivered_at",
+        ["partner_id", "state", "delivered_at"],
+    ),
     ("delivery_attempts", "ix_delivery_attempts_started_at", ["started_at"]),
     ("translations", "ix_translations_created_at", ["created_at"]),
     ("translations", "ix_translations_status", ["status"]),
