@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(404, _not_found)
 
 
 def limit_logins(app: Flask) -> None:
@@ -62,6 +63,11 @@ def _add_security_headers(response: Response) -> Response:
         # Pages show live data and user content: never from a shared or back-button cache.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _not_found(error: Exception) -> Any:
+    message = "There is nothing here: the link is wrong, or what it pointed to is gone."
+    return render_template("dashboard/error.html", status=404, message=message), 404
 
 
 def _csrf_refused(error: CSRFError) -> Any:

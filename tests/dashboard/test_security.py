@@ -153,9 +153,20 @@ def test_login_attempts_are_rate_limited(db_env, editor):
 
 
 def test_users_and_objects_that_do_not_exist_get_404_not_errors(signed_in, post):
-    assert signed_in.get("/stories/not-a-uuid").status_code == 404
+    missing = signed_in.get("/stories/not-a-uuid")
+    assert missing.status_code == 404
+    assert "There is nothing here" in missing.get_data(as_text=True)
     assert signed_in.get("/stories/00000000-0000-0000-0000-000000000000").status_code == 404
     assert post("/sources/999/enable").status_code == 404
+
+
+def test_a_bad_time_zone_setting_is_a_clear_error_at_start(db_env, monkeypatch):
+    from tests.support import services
+
+    monkeypatch.setenv("SYNDIKAT_DASHBOARD_TIMEZONE", "Mars/Olympus")
+    services.reset_settings()
+    with pytest.raises(ValueError, match="'Mars/Olympus' is not a time zone"):
+        create_app()
 
 
 def test_the_login_page_says_how_users_are_made(client):
