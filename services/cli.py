@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
@@ -36,6 +37,7 @@ for command in (
     deliveries_group,
     models_group,
     glossary_group,
+    users_group,
     run_command,
 ):
     main.add_command(command)

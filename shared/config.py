@@ -28,6 +28,15 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
 
@@ -86,6 +95,16 @@ class Settings:
     delivery_concurrency: int = 64
     #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
     partner_disable_after_hours: float = 72.0
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8002
+    #: Send the dashboard's session cookie only over HTTPS; off for plain-HTTP local use.
+    dashboard_secure_cookies: bool = True
+    #: The time zone the dashboard shows times (and reads date filters) in.
+    dashboard_timezone: str = "UTC"
+    #: A source without a new story for this long shows as quiet on the dashboard.
+    quiet_source_minutes: int = 360
+    #: When set, /metrics wants `Authorization: Bearer <token>`.
+    metrics_token: str = ""
 
     @property
     def cache_redis_url(self) -> str:
@@ -98,9 +117,9 @@ class Settings:
     def redacted(self) -> dict[str, str]:
         """Settings as text, safe to print: no secrets."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        for secret in ("secret_key", "deepl_api_key", "libretranslate_key", "api_tokens"):
+        secrets = ("secret_key", "deepl_api_key", "libretranslate_key", "api_tokens")
+        for secret in (*secrets, "admin_token", "metrics_token"):
             shown[secret] = "***" if getattr(self, secret) else ""
-        shown["admin_token"] = "***" if self.admin_token else ""
         return shown
 
 
@@ -139,6 +158,12 @@ def load_settings() -> Settings:
         admin_token=_env("SYNDIKAT_ADMIN_TOKEN", ""),
         delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
         partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
+        dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
+        dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
+        dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
+        dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
+        quiet_source_minutes=_env_int("SYNDIKAT_QUIET_SOURCE_MINUTES", 360),
+        metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from functools import cache
 
@@ -62,6 +63,14 @@ def decrypt(token: str) -> str:
             "a stored secret cannot be decrypted: "
             "is SYNDIKAT_SECRET_KEY the key it was written with?"
         ) from exc
+
+
+def derived_keys(purpose: str) -> list[bytes]:
+    """Keys for one purpose (e.g. signing dashboard sessions), derived from the configured keys.
+
+    The current key's comes first. Operators keep one secret, and rotating it rotates these too.
+    """
+    return [hmac.digest(key.encode(), purpose.encode(), "sha256") for key in _configured_keys()]
 
 
 def reset_keys() -> None:

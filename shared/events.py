@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.logging import note_story
 from shared.models import StoryEvent
 
 log = logging.getLogger("syndikat.timeline")
@@ -23,4 +24,5 @@ def record(
     event = StoryEvent(story_id=story_id, stage=stage, detail=detail, data=data or None)
     db.add(event)
     log.info("%s: %s", stage, detail or "", extra={"story_id": str(story_id), "stage": stage})
+    note_story(story_id)
     return event

@@ -14,7 +14,7 @@ from shared import tasks
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-OWN = {"migrate", "api", "ingest", "translate", "publish", "scheduler", "flower"}
+OWN = {"migrate", "api", "dashboard", "ingest", "translate", "publish", "scheduler", "flower"}
 
 
 def test_compose_runs_every_part_of_the_pipeline():
@@ -55,11 +55,20 @@ def test_dependencies_name_defined_services_and_volumes():
             assert volume.split(":")[0] in volumes, f"{name} mounts unknown {volume}"
 
 
-def test_the_api_command_names_the_real_app_factory():
-    command = " ".join(SERVICES["api"]["command"])
+@pytest.mark.parametrize(("name", "package"), [("api", "ingest"), ("dashboard", "dashboard")])
+def test_web_commands_name_the_real_app_factory(name, package):
+    command = " ".join(SERVICES[name]["command"])
     module, factory = re.search(r"(\S+):(\w+)\(\)", command).groups()
     app = getattr(importlib.import_module(module), factory)()
-    assert app.name.startswith("services.ingest")
+    assert app.name.startswith(f"services.{package}")
+
+
+def test_the_dashboard_is_published_on_its_port_with_secure_cookies_by_default():
+    dashboard = SERVICES["dashboard"]
+    port = re.search(r"0\.0\.0\.0:(\d+)", " ".join(dashboard["command"])).group(1)
+    assert f"{port}:{port}" in dashboard["ports"]
+    assert dashboard["environment"]["SYNDIKAT_DASHBOARD_SECURE_COOKIES"].endswith(":-true}")
+    assert f"127.0.0.1:{port}/" in " ".join(dashboard["healthcheck"]["test"])
 
 
 def test_the_dockerfile_installs_the_project_and_runs_unprivileged():

@@ -14,6 +14,7 @@ from shared.models.sources import (
 )
 from shared.models.stories import Story, StoryEvent, StoryState, StoryVersion, VersionKind
 from shared.models.translations import Translation, TranslationStatus
+from shared.models.users import User
 
 __all__ = [
     "FOLDER_KINDS",
@@ -36,6 +37,7 @@ __all__ = [
     "TermKind",
     "Translation",
     "TranslationStatus",
+    "User",
     "VersionKind",
     "utcnow",
 ]

@@ -76,3 +76,15 @@ class DeliveryAttempt(Base):
     succeeded: Mapped[bool] = mapped_column(default=False)
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+
+# The dashboard's throughput and latency (delivered in the last hour), its dead letters by
+# partner and its failing partners.
+Index("ix_deliveries_delivered_at", Delivery.delivered_at)
+Index(
+    "ix_deliveries_partner_id_state_delivered_at",
+    Delivery.partner_id,
+    Delivery.state,
+    Delivery.delivered_at,
+)
+Index("ix_delivery_attempts_started_at", DeliveryAttempt.started_at)

@@ -77,6 +77,7 @@ class StoryVersion(Base):
     #: The story as stored: ninjs 2.x, HTML sanitised.
     ninjs: Mapped[dict[str, Any]]
     #: Indexed: a source's items in the last 24 hours are counted from here.
+    #: Indexed: throughput (versions received in the last hour) and the 24-hour counts.
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
@@ -94,3 +95,10 @@ class StoryEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None]
+
+
+# The dashboard lists stories newest first, filtered by state or source, a page at a time
+# (keyset pagination on created_at, id): each filter has an index in that order.
+Index("ix_stories_created_at_id", Story.created_at, Story.id)
+Index("ix_stories_state_created_at_id", Story.state, Story.created_at, Story.id)
+Index("ix_stories_source_id_created_at_id", Story.source_id, Story.created_at, Story.id)

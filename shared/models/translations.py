@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, JSONDocument, utcnow
@@ -49,3 +49,8 @@ class Translation(Base):
     @property
     def publishable(self) -> bool:
         return self.status in PUBLISHABLE
+
+
+# The dashboard's translation latency (translations made in the last hour) and review queue.
+Index("ix_translations_created_at", Translation.created_at)
+Index("ix_translations_status", Translation.status)

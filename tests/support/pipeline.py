@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from services.runner import gunicorn_command
 from tests.support.ports import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,15 @@ class Pipeline:
                 process.kill()
                 process.wait()
 
+    def start_dashboard(self) -> str:
+        """Serve the dashboard under gunicorn like `make run` does; returns its URL."""
+        url = f"http://127.0.0.1:{free_port()}"
+        bind = url.removeprefix("http://")
+        app = "services.dashboard.app:create_app()"
+        self._start("dashboard", gunicorn_command(bind, app, workers=1))
+        self._wait_for_http(f"{url}/login", "dashboard")
+        return url
+
     def wait_for_workers(self, names: tuple[str, ...], timeout: float = 60) -> None:
         from shared.celery_app import celery_app
 
@@ -100,17 +110,8 @@ class Pipeline:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
     def _api_command(self) -> list[str]:
-        return [
-            str(BIN / "gunicorn"),
-            "--bind",
-            self.api_url.removeprefix("http://"),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "services.ingest.app:create_app()",
-        ]
+        bind = self.api_url.removeprefix("http://")
+        return gunicorn_command(bind, "services.ingest.app:create_app()", workers=1)
 
     def start_scheduler(self) -> None:
         """Celery beat with the shared schedule (outbox relay, sweeps)."""
@@ -147,16 +148,19 @@ class Pipeline:
                 start_new_session=True,
             )
 
-    def _wait_for_api(self, timeout: float = 30) -> None:
+    def _wait_for_api(self) -> None:
+        self._wait_for_http(f"{self.api_url}/healthz", "api")
+
+    def _wait_for_http(self, url: str, name: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(url, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 self._check_alive()
                 time.sleep(0.1)
-        raise AssertionError(f"the API did not come up; see {self.logs / 'api.log'}")
+        raise AssertionError(f"{name} did not come up; see {self.logs / f'{name}.log'}")
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():

@@ -1,0 +1,101 @@
+"""Counts and latencies read from the database: the overview's numbers and /metrics' too.
+
+Latency of a stage is measured between two timestamps the pipeline already stores:
+- translation: version received → its translation stored (queue wait and engine);
+- delivery: delivery planned → partner acknowledged (includes retries);
+- wire_to_partner: version received → partner acknowledged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.models import (
+    Delivery,
+    DeliveryAttempt,
+    Story,
+    StoryState,
+    StoryVersion,
+    Translation,
+)
+
+STAGES = ("translation", "delivery", "wire_to_partner")
+
+
+def stories_by_state(db: Session) -> dict[str, int]:
+    """Every state, in pipeline order, with how many stories are in it now."""
+    counts = dict(db.execute(select(Story.state, func.count()).group_by(Story.state)).all())
+    ordered = {state.value: counts.pop(state.value, 0) for state in StoryState}
+    return ordered | counts  # states a newer service added, after the known ones
+
+
+def stage_latencies(db: Session, stage: str, since: datetime) -> list[float]:
+    """Seconds each item that finished `stage` since `since` took."""
+    if stage == "translation":
+        query = (
+            select(StoryVersion.received_at, Translation.created_at)
+            .join(Translation, Translation.story_version_id == StoryVersion.id)
+            .where(Translation.created_at >= since)
+        )
+    elif stage == "delivery":
+        query = select(Delivery.created_at, Delivery.delivered_at).where(
+            Delivery.delivered_at >= since
+        )
+    elif stage == "wire_to_partner":
+        query = (
+            select(StoryVersion.received_at, Delivery.delivered_at)
+            .join(Delivery, Delivery.story_version_id == StoryVersion.id)
+            .where(Delivery.delivered_at >= since)
+        )
+    else:
+        raise ValueError(f"unknown stage {stage!r}; known: {STAGES}")
+    return [max((end - start).total_seconds(), 0.0) for start, end in db.execute(query)]
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+@dataclass(frozen=True)
+class Throughput:
+    received: int
+    translated: int
+    delivered: int
+    failed_attempts: int
+
+
+def throughput(db: Session, since: datetime) -> Throughput:
+    def count(column, *where) -> int:  # type: ignore[no-untyped-def]
+        return db.scalar(select(func.count()).select_from(column.table).where(*where)) or 0
+
+    return Throughput(
+        received=count(StoryVersion.id, StoryVersion.received_at >= since),
+        translated=count(Translation.id, Translation.created_at >= since),
+        delivered=count(Delivery.id, Delivery.delivered_at >= since),
+        failed_attempts=count(
+            DeliveryAttempt.id,
+            DeliveryAttempt.started_at >= since,
+            DeliveryAttempt.succeeded.is_(False),
+        ),
+    )
+
+
+def attempt_outcomes(db: Session, since: datetime) -> dict[str, int]:
+    """Delivery attempts started since `since`: how many delivered, how many failed."""
+    query = (
+        select(DeliveryAttempt.succeeded, func.count())
+        .where(DeliveryAttempt.started_at >= since)
+        .group_by(DeliveryAttempt.succeeded)
+    )
+    counts = dict(db.execute(query).all())
+    return {"delivered": counts.get(True, 0), "failed": counts.get(False, 0)}

@@ -1,0 +1,46 @@
+"""How the pages show times and durations: in the configured time zone, short and exact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from shared.models import utcnow
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(when=when, ago=ago, seconds=seconds)
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DASHBOARD_TIMEZONE"])
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "–"
+    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def ago(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    return seconds((utcnow() - value).total_seconds()) + " ago"
+
+
+def seconds(value: float | None) -> str:
+    """3.2 s, 4 min 10 s, 2 h 5 min, 3 d 4 h."""
+    if value is None:
+        return "–"
+    if value < 60:
+        return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+    minutes, secs = divmod(int(value), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

@@ -1,0 +1,121 @@
+"""/metrics in Prometheus format, computed from the database and Redis at scrape time.
+
+Why at scrape time rather than counted inside the workers: the workers run as many processes on
+many hosts, and per-process counters would need prometheus_client's multiprocess mode (one
+directory shared by every process, so one host) or a push gateway. Everything worth showing is
+already stored — timestamps on versions, translations and deliveries; states on stories and
+deliveries — so any dashboard process can compute the same numbers, and gunicorn's workers
+need no shared state.
+
+Counts that only grow (deliveries made, attempts) are given for the same window rather than
+since the beginning of time, so a scrape never counts a table that grows without end.
+Stage latencies are histograms of the items that finished a stage in the last
+`LATENCY_WINDOW`; as that window slides, counts may go down, so they are exposed as gauge
+histograms (`histogram_quantile(0.95, syndikat_stage_latency_seconds_bucket)` reads them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from services.dashboard import activity, queues
+from shared import db as database
+from shared import tasks
+from shared.models import Delivery, DeliveryState, StoryState, utcnow
+
+LATENCY_WINDOW = timedelta(minutes=15)
+LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
+
+
+class SyndikatCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily | GaugeHistogramMetricFamily]:
+        with database.session() as db:
+            states = activity.stories_by_state(db)
+            # Exact counts of the deliveries still in flight or given up (one index range per
+            # state); finished ones grow without end and are counted per window below.
+            open_deliveries = {
+                state.value: db.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.state == state)
+                )
+                or 0
+                for state in (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.DEAD)
+            }
+            since = utcnow() - LATENCY_WINDOW
+            latencies = {
+                stage: activity.stage_latencies(db, stage, since) for stage in activity.STAGES
+            }
+            attempts = activity.attempt_outcomes(db, since)
+        yield _labelled("syndikat_stories", "Stories by state, now.", "state", states)
+        yield _labelled(
+            "syndikat_deliveries",
+            "Deliveries not delivered (yet), by state: pending, sending, dead.",
+            "state",
+            open_deliveries,
+        )
+        yield _labelled(
+            "syndikat_delivery_attempts",
+            f"Delivery attempts in the last {_window()}, by outcome: delivered or failed.",
+            "outcome",
+            attempts,
+        )
+        holds = GaugeMetricFamily("syndikat_qa_holds", "Stories held by the QA gate for review.")
+        holds.add_metric([], states.get(StoryState.NEEDS_REVIEW.value, 0))
+        yield holds
+        yield _latency_histogram(latencies)
+        yield from _broker_metrics()
+
+
+def _labelled(name: str, help_text: str, label: str, values: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=[label])
+    for key, value in sorted(values.items()):
+        family.add_metric([key], value)
+    return family
+
+
+def _latency_histogram(latencies: dict[str, list[float]]) -> GaugeHistogramMetricFamily:
+    family = GaugeHistogramMetricFamily(
+        "syndikat_stage_latency_seconds",
+        f"Seconds per stage for items that finished it in the last {_window()}: translation "
+        "(received to "
+        "English), delivery (planned to acknowledged), wire_to_partner (received to "
+        "acknowledged).",
+        labels=["stage"],
+    )
+    for stage, values in latencies.items():
+        buckets = [(str(float(le)), sum(1 for v in values if v <= le)) for le in LATENCY_BUCKETS]
+        buckets.append(("+Inf", len(values)))
+        family.add_metric([stage], buckets, gsum_value=sum(values))
+    return family
+
+
+def _window() -> str:
+    return f"{int(LATENCY_WINDOW.total_seconds() // 60)} minutes"
+
+
+def _broker_metrics() -> Iterator[GaugeMetricFamily]:
+    depth = GaugeMetricFamily(
+        "syndikat_queue_depth", "Tasks waiting in each queue (Redis).", labels=["queue"]
+    )
+    for queue, waiting in queues.queue_depths().items():
+        if waiting is not None:
+            depth.add_metric([queue], waiting)
+    yield depth
+    workers = queues.worker_cache.get()
+    online = GaugeMetricFamily(
+        "syndikat_workers_online", "Workers answering, per queue they consume.", labels=["queue"]
+    )
+    for queue in tasks.QUEUES:
+        online.add_metric([queue], len(workers.serving(queue)))
+    yield online
+
+
+def render() -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SyndikatCollector())
+    return generate_latest(registry)

@@ -1,0 +1,75 @@
+"""CSRF on every form, login rate limits and the security headers every answer carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, render_template
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+csrf = CSRFProtect()
+#: Per client address; a shared Redis counts across every dashboard process.
+LOGIN_LIMIT = "10 per minute"
+
+#: No inline script or style anywhere: the pages load /static files only.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.after_request(_add_security_headers)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(404, _not_found)
+
+
+def limit_logins(app: Flask) -> None:
+    """Rate-limit sign-in attempts; call once the views are registered.
+
+    A limiter per app (Flask-Limiter keeps its settings on the instance), applied to the login
+    view here rather than by a decorator at import time.
+    """
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    app.extensions["syndikat_login_limiter"] = limiter  # the view holds it only weakly
+    login_view = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(login_view)
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        # Pages show live data and user content: never from a shared or back-button cache.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _not_found(error: Exception) -> Any:
+    message = "There is nothing here: the link is wrong, or what it pointed to is gone."
+    return render_template("dashboard/error.html", status=404, message=message), 404
+
+
+def _csrf_refused(error: CSRFError) -> Any:
+    message = f"This form was refused: {error.description} Reload the page and try again."
+    return render_template("dashboard/error.html", status=400, message=message), 400
