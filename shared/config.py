@@ -95,6 +95,12 @@ class Settings:
     delivery_concurrency: int = 64
     #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
     partner_disable_after_hours: float = 72.0
+    #: A story that has not moved for this long while it should (its task lost, e.g. in a
+    #: Redis crash) is queued again by the reconcile sweeps.
+    stall_seconds: int = 300
+    #: Delivery retries: the first comes this long after a failure, doubling up to the maximum.
+    retry_first_delay_seconds: float = 10.0
+    retry_max_delay_seconds: float = 4 * 3600.0
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8002
     #: Send the dashboard's session cookie only over HTTPS; off for plain-HTTP local use.
@@ -158,6 +164,9 @@ def load_settings() -> Settings:
         admin_token=_env("SYNDIKAT_ADMIN_TOKEN", ""),
         delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
         partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
+        stall_seconds=_env_int("SYNDIKAT_STALL_SECONDS", 300),
+        retry_first_delay_seconds=float(_env("SYNDIKAT_RETRY_FIRST_DELAY", "10")),
+        retry_max_delay_seconds=float(_env("SYNDIKAT_RETRY_MAX_DELAY", str(4 * 3600))),
         dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
         dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
         dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),

@@ -23,6 +23,8 @@ POLL_SOURCE = "syndikat.ingest.poll_source"
 TRANSLATE_VERSION = "syndikat.translate.translate_version"
 #: Re-queues versions that waited for an engine that was not available.
 RETRY_WAITING_TRANSLATIONS = "syndikat.translate.retry_waiting"
+#: Re-queues stories whose translation task was lost (received or translating for too long).
+REQUEUE_STALLED_TRANSLATIONS = "syndikat.translate.requeue_stalled"
 
 #: Creates one delivery per matching partner for a version and sends them: `story_version_id`.
 FAN_OUT = "syndikat.publish.fan_out"
@@ -30,6 +32,8 @@ FAN_OUT = "syndikat.publish.fan_out"
 DELIVER = "syndikat.publish.deliver"
 #: Sends every delivery whose `next_attempt_at` has come.
 SWEEP_DELIVERIES = "syndikat.publish.sweep_deliveries"
+#: Re-queues fan-outs that were lost (translated or killed stories that never went out).
+REQUEUE_STALLED_PUBLICATIONS = "syndikat.publish.requeue_stalled"
 
 
 def queue_for(task_name: str) -> str:

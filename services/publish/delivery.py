@@ -74,14 +74,37 @@ def _claim_and_prepare(ids: list[int], now: datetime) -> dict[int, outgoing.Send
         return {}
     lease = timedelta(seconds=get_settings().delivery_timeout_seconds * 2 + 30)
     with database.session() as db:
-        claimed = db.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), sendable(now))
-            .values(state=DeliveryState.SENDING, claimed_until=now + lease)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        return outgoing.prepare(db, list(claimed), now)
+        claimed = _claim(db, ids, now, lease)
+        return outgoing.prepare(db, claimed, now)
+
+
+def _claim(db: Session, ids: list[int], now: datetime, lease: timedelta) -> list[int]:
+    """Mark the sendable ones of `ids` as ours until `now + lease`; returns their ids.
+
+    The conditional update alone is enough for correctness (a row another worker claimed no
+    longer matches once its lock is released). On PostgreSQL, rows another worker is claiming
+    at this moment are skipped (FOR UPDATE SKIP LOCKED) instead of waited for, so workers
+    sweeping the same due deliveries share them out rather than queue behind each other. On
+    SQLite every transaction holds the database's write lock, so claims cannot interleave.
+    """
+    if database.is_postgres(db):
+        ids = list(
+            db.scalars(
+                select(Delivery.id)
+                .where(Delivery.id.in_(ids), sendable(now))
+                .with_for_update(skip_locked=True, of=Delivery)
+            )
+        )
+        if not ids:
+            return []
+    claimed = db.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), sendable(now))
+        .values(state=DeliveryState.SENDING, claimed_until=now + lease)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(claimed)
 
 
 def _send(sending: outgoing.Sending) -> tuple[methods.Outcome, float]:

@@ -1,9 +1,10 @@
 """When to try a failed delivery again: exponential backoff with jitter, for more than a day.
 
-Attempt n+1 comes `min(10 s * 2**(n-1), 4 h)` after attempt n, shortened by up to a quarter at
+Attempt n+1 comes `min(first * 2**(n-1), max)` after attempt n — by default 10 s doubling to
+4 h (SYNDIKAT_RETRY_FIRST_DELAY, SYNDIKAT_RETRY_MAX_DELAY) — shortened by up to a quarter at
 random so partners that failed together do not retry in lockstep. After `MAX_ATTEMPTS` the
-delivery is a dead letter: with the shortest jitter that is 28 hours after the first attempt,
-with none 38 hours.
+delivery is a dead letter: with the defaults and the shortest jitter that is 28 hours after the
+first attempt, with none 38 hours.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-FIRST_DELAY = timedelta(seconds=10)
-MAX_DELAY = timedelta(hours=4)
+from shared.config import get_settings
+
 MAX_ATTEMPTS = 20
 #: The smallest share of the backoff delay jitter can leave.
 MIN_JITTER = 0.75
@@ -42,4 +43,7 @@ def next_attempt_at(
 
 def backoff(attempts_made: int) -> timedelta:
     """The delay after attempt `attempts_made`, before jitter."""
-    return min(FIRST_DELAY * 2 ** max(attempts_made - 1, 0), MAX_DELAY)
+    settings = get_settings()
+    first = timedelta(seconds=settings.retry_first_delay_seconds)
+    longest = timedelta(seconds=settings.retry_max_delay_seconds)
+    return min(first * 2 ** max(attempts_made - 1, 0), longest)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from services.publish import delivery, fanout, partners
+from services.publish import delivery, fanout, partners, reconcile
 from shared import db as database
 from shared import outbox, tasks
+from shared.config import get_settings
 from shared.models import Delivery, DeliveryState, utcnow
 
 _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 10}
@@ -49,3 +52,11 @@ def sweep_deliveries() -> int:
         for delivery_id in due:
             outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
     return len(due)
+
+
+@shared_task(name=tasks.REQUEUE_STALLED_PUBLICATIONS)
+def requeue_stalled() -> int:
+    """Queue again the fan-outs that were lost (see `reconcile`)."""
+    stall = timedelta(seconds=get_settings().stall_seconds)
+    with database.session() as db:
+        return reconcile.requeue_stalled(db, utcnow(), stall)

@@ -31,7 +31,14 @@ from services.translate.glossary import GlossarySnapshot
 from shared import db as database
 from shared import events, outbox, tasks
 from shared.config import get_settings
-from shared.models import Story, StoryState, StoryVersion, Translation, TranslationStatus
+from shared.models import (
+    Story,
+    StoryState,
+    StoryVersion,
+    Translation,
+    TranslationStatus,
+    VersionKind,
+)
 
 log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "de"
@@ -151,6 +158,8 @@ def _claim(story_version_id: int) -> Work | str:
         if story.current_version_id != version.id:
             events.record(db, story.id, "skipped", f"version {version.version} was superseded")
             return "superseded"
+        if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
+            return "not translated: the story was killed"  # whatever queued it by mistake
         story.move_to(StoryState.TRANSLATING)
         events.record(db, story.id, "translating", f"version {version.version}")
         return Work(version.id, story.id, version.language, version.ninjs)

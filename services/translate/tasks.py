@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from services.translate import pipeline
+from services.translate import pipeline, reconcile
 from shared import db as database
 from shared import outbox, tasks
+from shared.config import get_settings
+from shared.models import utcnow
 
 
 @shared_task(
@@ -29,3 +33,11 @@ def retry_waiting() -> int:
         for version_id in waiting:
             outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version_id)
     return len(waiting)
+
+
+@shared_task(name=tasks.REQUEUE_STALLED_TRANSLATIONS)
+def requeue_stalled() -> int:
+    """Queue again the translations whose task was lost (see `reconcile`)."""
+    stall = timedelta(seconds=get_settings().stall_seconds)
+    with database.session() as db:
+        return reconcile.requeue_stalled(db, utcnow(), stall)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.publish import delivery, retry
+from shared.config import get_settings
 from shared.models import StoryEvent
 from tests.support.factories import add_partner
 from tests.support.publishing import current, fan_out, only_delivery, translated_version
@@ -51,8 +52,23 @@ def test_delays_double_up_to_a_ceiling():
     delays = [later - earlier for earlier, later in itertools.pairwise(times)]
 
     assert delays[:4] == [timedelta(seconds=s) for s in (10, 20, 40, 80)]
-    assert max(delays) == retry.MAX_DELAY
-    assert delays[-1] == retry.MAX_DELAY
+    assert max(delays) == timedelta(hours=4)
+    assert delays[-1] == timedelta(hours=4)
+
+
+def test_the_schedule_is_configurable(monkeypatch):
+    monkeypatch.setenv("SYNDIKAT_RETRY_FIRST_DELAY", "1")
+    monkeypatch.setenv("SYNDIKAT_RETRY_MAX_DELAY", "5")
+    get_settings.cache_clear()
+    try:
+        times = schedule(FixedJitter("longest"))
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    delays = [later - earlier for earlier, later in itertools.pairwise(times)]
+
+    assert delays[:4] == [timedelta(seconds=s) for s in (1, 2, 4, 5)]
+    assert max(delays) == timedelta(seconds=5)
 
 
 def test_jitter_spreads_partners_that_failed_together():

@@ -93,3 +93,14 @@ def test_a_superseded_version_is_skipped(db, settings):
 
     assert pipeline.translate_version(first) == "superseded"
     assert db.scalars(select(Translation)).all() == []
+
+
+def test_a_killed_story_is_never_translated_whatever_queued_it(db, settings):
+    settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
+    first = store_version(db)
+    kill = store_version(db, version="2", pubstatus="canceled")
+
+    assert pipeline.translate_version(kill) == "not translated: the story was killed"
+    assert pipeline.translate_version(first) == "superseded"
+    assert db.scalars(select(Story.state)).one() == "killed"
+    assert db.scalars(select(Translation)).all() == []

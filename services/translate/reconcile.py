@@ -1,0 +1,38 @@
+"""Finding stories whose translation task was lost, so they can be queued again.
+
+A story that is `received` or `translating` is waiting for a TRANSLATE_VERSION task. If that
+message was lost (a Redis crash before its append-only file was written, a worker killed with
+a message the broker never re-delivers), nothing else would ever move the story on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared import events, outbox, tasks
+from shared.models import Story, StoryState
+
+WAITING_FOR_TRANSLATION = (StoryState.RECEIVED, StoryState.TRANSLATING)
+
+
+def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 500) -> int:
+    """Queue the translation of every story stuck for longer than `stall`; returns how many."""
+    stuck = db.scalars(
+        select(Story)
+        .where(
+            Story.state.in_(WAITING_FOR_TRANSLATION),
+            Story.updated_at < now - stall,
+            Story.current_version_id.is_not(None),
+        )
+        .order_by(Story.updated_at)
+        .limit(limit)
+    ).all()
+    for story in stuck:
+        # Touching the story restarts its stall clock: queued again once, not on every sweep.
+        story.updated_at = now
+        events.record(db, story.id, "requeued", f"no progress in {stall}: translation queued again")
+        outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=story.current_version_id)
+    return len(stuck)
