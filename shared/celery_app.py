@@ -44,13 +44,19 @@ def make_celery() -> Celery:
         # messages would wait behind it instead of going to an idle worker.
         worker_prefetch_multiplier=1,
         # An unacknowledged message returns to the queue after this long; it must exceed the
-        # longest task (see the time limits) or a slow task would run twice at once.
+        # longest task (see the time limits) or a slow task would run twice at once. The same
+        # holds for countdowns: Redis re-delivers a scheduled message every visibility timeout
+        # until it is due, so no task uses a long countdown or eta — delivery retries live in
+        # the database (deliveries.next_attempt_at) and Celery retries back off for 30 s at most.
         broker_transport_options=_transport_options(settings),
-        task_time_limit=settings.visibility_timeout_seconds // 2,
-        task_soft_time_limit=settings.visibility_timeout_seconds // 2 - 30,
+        # Time limits well inside the visibility timeout: a task is over (or killed) long before
+        # the broker would hand its message to another worker.
+        task_time_limit=_hard_time_limit(settings),
+        task_soft_time_limit=int(_hard_time_limit(settings) * 0.8),
         # With late acks a lost broker connection would leave running tasks to finish while
         # their messages are redelivered elsewhere; cancel them instead.
         worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A worker that starts before Redis keeps trying instead of exiting.
         broker_connection_retry_on_startup=True,
         # Flower and `celery events` follow tasks through these events.
         worker_send_task_events=True,
@@ -58,6 +64,10 @@ def make_celery() -> Celery:
         beat_schedule=_beat_schedule(),
     )
     return app
+
+
+def _hard_time_limit(settings: Settings) -> int:
+    return max(settings.visibility_timeout_seconds // 2, 10)
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from shared import outbox, tasks
 from shared.config import get_settings
 from shared.models import Delivery, DeliveryState, utcnow
 
-_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 10}
+#: A database hiccup is retried a few times, with short countdowns (see shared.celery_app on
+#: why no countdown may be long); failed deliveries are retried by the sweep, not by Celery.
+_RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "max_retries": 10,
+}
 
 
 @shared_task(name=tasks.FAN_OUT, **_RETRY)

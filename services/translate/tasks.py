@@ -18,7 +18,7 @@ from shared.models import utcnow
     name=tasks.TRANSLATE_VERSION,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
-    retry_backoff_max=60,
+    retry_backoff_max=30,  # short countdowns only: see shared.celery_app
     max_retries=10,
 )
 def translate_version(story_version_id: int) -> str:
