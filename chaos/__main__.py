@@ -38,9 +38,9 @@ def main(argv: list[str]) -> int:
 
 def render(report: Report) -> str:
     table = Table("Chaos run", ["count", "value", "must be"])
-    table.add("stories pushed", report.stories, "")
-    table.add("story deliveries expected", report.expected, "")
-    table.add("story deliveries that arrived", report.delivered, "= expected")
+    table.add("stories pushed (every tenth updated later)", report.stories, "")
+    table.add("latest versions owed to partners (by filters)", report.expected, "")
+    table.add("latest versions that arrived", report.delivered, "= owed")
     table.add("lost", report.lost, "0")
     table.add("doubled (one version under two webhook-ids)", report.doubled, "0")
     table.add("delivery in flight twice at once", report.overlapping, "0")

@@ -67,7 +67,7 @@ def run_chaos(plan: Plan, folder: Path, log: Callable[[str], None] = print) -> R
         for partner in partners:
             partner.__enter__()
         env = _environment(folder, redis_server.url, plan)
-        source_secret = _prepare_database(partners)
+        source_secret = _prepare_database(partners, plan)
         with Pipeline(
             env, folder / "logs", workers=tuple(WORKER_OPTIONS), worker_options=WORKER_OPTIONS
         ) as pipeline:
@@ -78,7 +78,7 @@ def run_chaos(plan: Plan, folder: Path, log: Callable[[str], None] = print) -> R
             faults.finish()
             log(f"all {plan.stories} stories pushed; faults over, waiting for deliveries")
             _settle(partners, plan, log)
-        report = _count(partners, plan.stories)
+        report = _count(partners, plan)
         report.overlapping = overlapping_attempts()
         report.faults = faults.done
     finally:
@@ -113,7 +113,7 @@ def _environment(folder: Path, redis_url: str, plan: Plan) -> dict[str, str]:
     return env
 
 
-def _prepare_database(partners: list[FlappingPartner]) -> str:
+def _prepare_database(partners: list[FlappingPartner], plan: Plan) -> str:
     from shared import db as database
     from shared.models import Partner, Source
     from tests.support.factories import new_secret
@@ -121,17 +121,53 @@ def _prepare_database(partners: list[FlappingPartner]) -> str:
     secret = new_secret()
     with database.session() as db:
         db.add(Source(name="wire", secret=secret, language="de"))
-        for partner in partners:
-            db.add(Partner(name=partner.name, endpoint=partner.url, secret=new_secret()))
+        for number, partner in enumerate(partners):
+            filters = {"languages": ["de"]} if _takes_only_german(number, plan) else {}
+            db.add(
+                Partner(
+                    name=partner.name, endpoint=partner.url, secret=new_secret(), filters=filters
+                )
+            )
     return secret
 
 
-def chaos_story(number: int) -> dict:
+#: Every tenth story is updated (version 2) while the run goes on, five stories later.
+UPDATE_EVERY, UPDATE_LAG = 10, 5
+
+
+def chaos_story(number: int, version: int = 1) -> dict:
+    """Odd numbers are English stories, even numbers German ones."""
     from tests.support.factories import fixture_story
 
-    if number % 2:
-        return fixture_story("en-library.json", uri=f"urn:chaos:{number}")
-    return fixture_story(uri=f"urn:chaos:{number}")
+    fixture = "en-library.json" if number % 2 else "de-rathaus.json"
+    return fixture_story(fixture, uri=f"urn:chaos:{number}", version=str(version))
+
+
+def push_plan(stories: int) -> list[tuple[int, int]]:
+    """(story number, version) in the order they are pushed."""
+    plan = []
+    for number in range(stories + UPDATE_LAG):
+        if number < stories:
+            plan.append((number, 1))
+        updated = number - UPDATE_LAG
+        if updated >= 0 and updated % UPDATE_EVERY == 0:
+            plan.append((updated, 2))
+    return plan
+
+
+def expected_for(partner_number: int, plan: Plan) -> set[str]:
+    """The latest version of every story the partner's filters match, as "uri@version"."""
+    german_only = _takes_only_german(partner_number, plan)
+    return {
+        f"urn:chaos:{n}@{2 if n % UPDATE_EVERY == 0 else 1}"
+        for n in range(plan.stories)
+        if not (german_only and n % 2)
+    }
+
+
+def _takes_only_german(partner_number: int, plan: Plan) -> bool:
+    """The last of three or more partners filters: it takes stories written in German only."""
+    return plan.partners >= 3 and partner_number == plan.partners - 1
 
 
 def _push_stories(api_url: str, secret: str, plan: Plan, progress: Callable[[], None]) -> None:
@@ -140,18 +176,20 @@ def _push_stories(api_url: str, secret: str, plan: Plan, progress: Callable[[], 
     lanes = 4
     interval = lanes / plan.push_rate
 
-    def push(numbers: range) -> None:
+    def push(pushes: list[tuple[int, int]]) -> None:
         with httpx.Client(timeout=10) as client:
-            for number in numbers:
+            for number, version in pushes:
                 time.sleep(interval)
-                story = chaos_story(number)
+                story = chaos_story(number, version)
                 _push_until_accepted(
                     lambda story=story: push_story(api_url, "wire", secret, story, client=client)
                 )
                 progress()
 
+    # Each story has its lane, so its update is pushed after its first version.
+    pushes = push_plan(plan.stories)
     with ThreadPoolExecutor(lanes) as pool:
-        list(pool.map(push, [range(lane, plan.stories, lanes) for lane in range(lanes)]))
+        list(pool.map(push, [[p for p in pushes if p[0] % lanes == lane] for lane in range(lanes)]))
 
 
 def _push_until_accepted(send: Callable[[], httpx.Response]) -> None:
@@ -236,13 +274,13 @@ class _Faults:
 
 
 def _settle(partners: list[FlappingPartner], plan: Plan, log: Callable[[str], None]) -> None:
-    expected = plan.stories
+    expected = [expected_for(n, plan) for n in range(len(partners))]
     deadline = time.monotonic() + plan.settle_seconds
     while time.monotonic() < deadline:
-        counts = [len(_delivered(p)) for p in partners]
-        if all(count >= expected for count in counts):
+        missing = [len(e - _delivered(p)) for p, e in zip(partners, expected, strict=True)]
+        if not any(missing):
             return
-        log(f"delivered so far: {counts} of {expected} each")
+        log(f"still missing per partner: {missing}")
         time.sleep(5)
     log("gave up waiting: the counts below show what is missing")
 
@@ -256,14 +294,16 @@ def _key(received) -> str:  # type: ignore[no-untyped-def]
     return f"{data.get('uri')}@{data.get('version')}"
 
 
-def _count(partners: list[FlappingPartner], stories: int) -> Report:
-    report = Report(stories=stories, expected=stories * len(partners))
-    for partner in partners:
+def _count(partners: list[FlappingPartner], plan: Plan) -> Report:
+    report = Report(stories=plan.stories)
+    for number, partner in enumerate(partners):
         requests = list(partner.requests)
         report.requests += len(requests)
-        delivered = _delivered(partner)
-        report.delivered += len(delivered)
-        report.lost += stories - len({k for k in delivered if k.startswith("urn:chaos:")})
+        expected = expected_for(number, plan)
+        arrived = expected & _delivered(partner)
+        report.expected += len(expected)
+        report.delivered += len(arrived)
+        report.lost += len(expected - arrived)
         ids_by_version: dict[str, set[str]] = defaultdict(set)
         for received in requests:
             ids_by_version[_key(received)].add(received.headers.get("webhook-id", ""))
