@@ -108,13 +108,16 @@ def translate_version(story_version_id: int) -> str:
 
 def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> Rendering:
     """The English of `doc`: memory first, the engine for the rest, house style, QA."""
-    units = [unit.text for unit in segments.segment(doc).units]
+    segmented = segments.segment(doc)
+    units = [unit.text for unit in segmented.units]
     with database.session() as db:
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
-    ninjs = segments.rebuild(doc, english, TARGET_LANGUAGE, polish=house_style.english_quotes)
+    ninjs = segments.rebuild(
+        doc, english, TARGET_LANGUAGE, polish=house_style.english_quotes, segmented=segmented
+    )
     origins = [recalled[u].origin if u in recalled else memory.ENGINE for u in units]
     return Rendering(
         engine=engine.name,

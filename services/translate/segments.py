@@ -89,12 +89,14 @@ def rebuild(
     english: list[str],
     language: str,
     polish: Callable[[str], str] = lambda text: text,
+    segmented: Segmented | None = None,
 ) -> dict[str, Any]:
     """A copy of `doc` with every unit replaced by its English (marker text), in `segment` order.
 
     `polish` gets each block's joined English marker text (house style) before it is written.
+    Pass `segmented` when the caller has `segment(doc)` already: sentence splitting is not free.
     """
-    segmented = segment(doc)
+    segmented = segmented or segment(doc)
     if len(english) != len(segmented.units):
         raise ValueError(f"{len(english)} translations for {len(segmented.units)} units")
     english_doc = copy.deepcopy(doc)
