@@ -8,7 +8,7 @@ until the periodic relay (`RELAY_OUTBOX`) sends it, so a committed story is alwa
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, inspect, select, update
@@ -45,9 +45,35 @@ def _send_after_commit(db: Session) -> None:
     # A message added inside a savepoint that was rolled back never reached the database.
     messages = [m for m in db.info[_PENDING_KEY] if inspect(m).persistent]
     db.info[_PENDING_KEY] = []
+    if _broker.seems_down():
+        return  # the relay sends them once the broker answers again
     sent_ids = [m.id for m in messages if _publish(m.task_name, m.kwargs, m.id)]
     if sent_ids:
         _mark_sent(db, sent_ids)
+
+
+class _BrokerWatch:
+    """Remembers a failed publish for a while, so requests stop paying for a dead broker.
+
+    Reaching an unreachable Redis costs seconds (the client's own connection retries); after one
+    failure this process leaves publishing to the relay for `pause`, then tries again.
+    """
+
+    def __init__(self, pause: timedelta = timedelta(seconds=15)):
+        self.pause = pause
+        self.down_until: datetime | None = None
+
+    def seems_down(self) -> bool:
+        return self.down_until is not None and utcnow() < self.down_until
+
+    def failed(self) -> None:
+        self.down_until = utcnow() + self.pause
+
+    def answered(self) -> None:
+        self.down_until = None
+
+
+_broker = _BrokerWatch()
 
 
 def _publish(task_name: str, kwargs: dict[str, Any], message_id: int) -> bool:
@@ -63,7 +89,9 @@ def _publish(task_name: str, kwargs: dict[str, Any], message_id: int) -> bool:
         )
     except Exception as exc:  # the broker is down or unreachable: the relay will try again
         log.warning("could not publish %s (outbox %s): %s", task_name, message_id, exc)
+        _broker.failed()
         return False
+    _broker.answered()
     return True
 
 
