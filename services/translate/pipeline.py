@@ -54,6 +54,7 @@ class Work:
     story_id: Any
     language: str | None
     doc: dict[str, Any]
+    glossary: GlossarySnapshot
 
 
 @dataclass
@@ -87,12 +88,10 @@ def translate_version(story_version_id: int) -> str:
         return _store_passthrough(work)
     if work.language != SOURCE_LANGUAGE:
         return _hold(work, f"no translation from language {work.language!r}")
-    with database.session() as db:
-        glossary = glossaries.snapshot(db)
     failures = []
     for setting in engine_chain(get_settings()):
         try:
-            rendering = render(configured_engine(setting), work.doc, glossary)
+            rendering = render(configured_engine(setting), work.doc, work.glossary)
         except EngineUnavailable as exc:
             # A model may be installed, a key set, before the next try: build engines afresh.
             configured_engine.cache_clear()
@@ -165,7 +164,8 @@ def _claim(story_version_id: int) -> Work | str:
             return "not translated: the story was killed"  # whatever queued it by mistake
         story.move_to(StoryState.TRANSLATING)
         events.record(db, story.id, "translating", f"version {version.version}")
-        return Work(version.id, story.id, version.language, version.ninjs)
+        glossary = glossaries.snapshot(db)
+        return Work(version.id, story.id, version.language, version.ninjs, glossary)
 
 
 def _store(work: Work, rendering: Rendering) -> str:
