@@ -91,6 +91,8 @@ class Settings:
     #: Bearer tokens for the whole management API (sources, partners, deliveries, glossary,
     #: review); several so one can be rotated out. None: the management API is closed.
     api_tokens: tuple[str, ...] = field(default=())
+    #: Each source's push allowance (Flask-Limiter syntax, e.g. "50/second;3000/minute").
+    push_rate_limit: str = "3000 per minute"
     #: How many deliveries of one story go out at the same time.
     delivery_concurrency: int = 64
     #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
@@ -179,6 +181,7 @@ def load_settings() -> Settings:
         max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
         inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
         api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
+        push_rate_limit=_env("SYNDIKAT_PUSH_RATE_LIMIT", "3000 per minute"),
         delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
         partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
         dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
