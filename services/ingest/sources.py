@@ -55,7 +55,7 @@ def save_source(db: Session, name: str, changes: dict[str, Any], create: bool = 
     if source is None:
         if not create:
             raise SourceConfigError(f"no source named {name!r}", "name")
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise SourceConfigError(
                 "a name is 1–100 lower-case letters, digits, '-' or '_'", "name"
             )
@@ -119,7 +119,7 @@ def _secret(value: Any) -> str:
 
 
 def _language(value: Any) -> str:
-    if not LANGUAGE.match(str(value)):
+    if not LANGUAGE.fullmatch(str(value)):
         raise SourceConfigError("language must be a BCP 47 tag such as de or en-GB", "language")
     return str(value)
 
