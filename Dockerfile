@@ -4,11 +4,11 @@ FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 SYNDIKAT_VAR_DIR=/var/lib/syndikat
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY shared ./shared
 COPY services ./services
 COPY samples ./samples
-RUN pip install . && useradd --system --home /var/lib/syndikat syndikat \
+RUN pip install . --constraint requirements.lock && useradd --system --home /var/lib/syndikat syndikat \
     && mkdir -p /var/lib/syndikat/inbox && chown -R syndikat /var/lib/syndikat
 
 USER syndikat

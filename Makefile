@@ -2,23 +2,40 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+#: What `make audit` does when no vulnerability service answers: fail (alone) or warn (in test).
+AUDIT_UNREACHABLE ?= fail
 
-.PHONY: install run test lint format bench chaos flower clean
+.PHONY: install lock audit run test lint format bench chaos flower clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exact versions from the lock: every install gets the same dependencies (`make lock` renews it).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Re-resolve pyproject.toml (with the dev extra) into exact versions, keeping the pins that
+# still fit; ARGS=--upgrade renews everything, ARGS='--upgrade-package NAME' one package.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
+		--output-file $(LOCK) $(ARGS)
+
+# pip-audit over the locked versions: fails on a known vulnerability, and when the service
+# cannot check them (AUDIT_UNREACHABLE=warn: a loud banner instead, see tools/audit_dependencies.py).
+audit: install
+	$(BIN)/python -m tools.audit_dependencies --unreachable $(AUDIT_UNREACHABLE)
 
 run: install
 	$(BIN)/syndikat run
 
-test: install
+# This machine's PyPI mirror has no vulnerability data: tests go on after a loud warning.
+test: AUDIT_UNREACHABLE = warn
+test: install audit
 	$(BIN)/pytest
 
 lint: install

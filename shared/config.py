@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_REDIS_PORT = 6399
@@ -87,10 +88,11 @@ class Settings:
     max_feed_items: int = 500
     #: Watched folders must lie inside this directory (relative folder names are taken from it).
     inbox_dir: Path = field(default=Path("var/inbox"))
-    #: Bearer tokens that may use the management API (/v1/sources …); none: the API is closed.
+    #: Bearer tokens for the whole management API (sources, partners, deliveries, glossary,
+    #: review); several so one can be rotated out. None: the management API is closed.
     api_tokens: tuple[str, ...] = field(default=())
-    #: Bearer token for the partner and delivery admin API; without one that API is closed.
-    admin_token: str = ""
+    #: Each source's push allowance (Flask-Limiter syntax, e.g. "50/second;3000/minute").
+    push_rate_limit: str = "3000 per minute"
     #: How many deliveries of one story go out at the same time.
     delivery_concurrency: int = 64
     #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
@@ -121,12 +123,36 @@ class Settings:
         return f"{base}/{int(db) + 1}"
 
     def redacted(self) -> dict[str, str]:
-        """Settings as text, safe to print: no secrets."""
+        """Settings as text, safe to print: secrets as `***`, passwords in URLs masked."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        secrets = ("secret_key", "deepl_api_key", "libretranslate_key", "api_tokens")
-        for secret in (*secrets, "admin_token", "metrics_token"):
-            shown[secret] = "***" if getattr(self, secret) else ""
+        for name in SECRET_SETTINGS:
+            shown[name] = "***" if getattr(self, name) else ""
+        for name in URL_SETTINGS:
+            shown[name] = without_password(getattr(self, name)) or ""
         return shown
+
+
+#: Settings that are secrets through and through: never printed.
+SECRET_SETTINGS = (
+    "secret_key",
+    "api_tokens",
+    "deepl_api_key",
+    "libretranslate_key",
+    "metrics_token",
+)
+#: Settings that are URLs and may carry a password (postgresql://user:pw@host/db).
+URL_SETTINGS = ("database_url", "redis_url", "deepl_url", "libretranslate_url")
+
+
+def without_password(url: str | None) -> str | None:
+    """`url` as shown to people: a password in it (scheme://user:pw@host/) is masked."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def load_settings() -> Settings:
@@ -161,7 +187,7 @@ def load_settings() -> Settings:
         max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
         inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
         api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
-        admin_token=_env("SYNDIKAT_ADMIN_TOKEN", ""),
+        push_rate_limit=_env("SYNDIKAT_PUSH_RATE_LIMIT", "3000 per minute"),
         delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
         partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
         stall_seconds=_env_int("SYNDIKAT_STALL_SECONDS", 300),

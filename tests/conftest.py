@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import services
+from tests.support import api, services
 
 RUN_ID = uuid.uuid4().hex[:10]
 
@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["SYNDIKAT_REDIS_KEY_PREFIX"] = f"syndikat-test-{RUN_ID}:"
     os.environ["SYNDIKAT_SECRET_KEY"] = "test-secret-key-not-for-production"
     os.environ["SYNDIKAT_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1,::1,localhost"
+    os.environ["SYNDIKAT_API_TOKENS"] = api.CONFIGURED_TOKENS
     os.environ.setdefault("SYNDIKAT_ENGINE", "instant")
 
 

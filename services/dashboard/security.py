@@ -9,6 +9,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from services.ingest.hardening import nul_in_request
+
 csrf = CSRFProtect()
 #: Per client address; a shared Redis counts across every dashboard process.
 LOGIN_LIMIT = "10 per minute"
@@ -39,6 +41,7 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.before_request(_refuse_nul_characters)
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(404, _not_found)
@@ -63,6 +66,14 @@ def _add_security_headers(response: Response) -> Response:
         # Pages show live data and user content: never from a shared or back-button cache.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _refuse_nul_characters() -> Any:
+    # PostgreSQL text cannot hold NUL: a sign-in or search with one would be a 500.
+    if nul_in_request(form=True):
+        message = "This request was refused: it contains a NUL character."
+        return render_template("dashboard/error.html", status=400, message=message), 400
+    return None
 
 
 def _not_found(error: Exception) -> Any:

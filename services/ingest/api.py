@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 
-from services.ingest import signatures, source_health
+from services.ingest import push_limits, replays, signatures, source_health
 from services.ingest.documents import take_all
 from services.ingest.errors import ApiError
 from services.ingest.formats import MalformedDocument, UnsupportedFormat, read_documents
@@ -26,17 +26,34 @@ bp = Blueprint("ingest", __name__)
 
 @bp.post("/v1/sources/<source_name>/stories")
 def push_story(source_name: str) -> Any:
+    """Check the signature, refuse a replayed `webhook-id`, then take the stories in.
+
+    Rate-limited per source (`services.ingest.push_limits`); replays: `services.ingest.replays`.
+    """
     body = request.get_data(cache=False)
+    with database.session() as db:
+        source_id = _signed_source(db, source_name, body).id
+    push_limits.mark_authenticated()
+    with replays.claimed(source_id, request.headers["webhook-id"]):
+        intakes = _store(source_id, body)
+    return _accepted(intakes)
+
+
+def _signed_source(db: Any, source_name: str, body: bytes) -> Source:
+    source = db.scalar(select(Source).where(Source.name == source_name))
+    if source is None or not source.enabled:
+        raise ApiError(404, "unknown_source", f"no enabled source named {source_name!r}")
+    if not source.secret:
+        raise ApiError(403, "push_not_configured", "this source has no push secret")
+    _decode(body)
+    _verify_signature(source.secret, body)
+    return source
+
+
+def _store(source_id: int, body: bytes) -> list[Intake]:
     refused: ApiError | None = None
     with database.session() as db:
-        source = db.scalar(select(Source).where(Source.name == source_name))
-        if source is None or not source.enabled:
-            raise ApiError(404, "unknown_source", f"no enabled source named {source_name!r}")
-        if not source.secret:
-            raise ApiError(403, "push_not_configured", "this source has no push secret")
-        _decode(body)
-        _verify_signature(source.secret, body)
-        source_id = source.id
+        source = db.get_one(Source, source_id)
         try:
             intakes = _take(db, source, _documents(body, source.kind))
             source_health.mark_success(source)
@@ -46,7 +63,7 @@ def push_story(source_name: str) -> Any:
         # Signed, so it really came from the wire: worth showing to whoever runs the source.
         _record_refusal(source_id, refused)
         raise refused
-    return _accepted(intakes)
+    return intakes
 
 
 def _verify_signature(secret: str, body: bytes) -> None:

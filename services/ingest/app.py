@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify
 
+from services.ingest import hardening, push_limits
 from services.ingest.errors import register_error_handlers
 from shared.config import get_settings
 from shared.logging import configure_logging
@@ -31,8 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     register_error_handlers(app)
+    hardening.init_app(app)
     for target in BLUEPRINTS:
         app.register_blueprint(_load_blueprint(target))
+    push_limits.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

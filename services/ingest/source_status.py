@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.config import without_password
 from shared.models import IngestError, Source, Story, StoryVersion, utcnow
 
 DEFAULT_QUIET_AFTER = timedelta(hours=24)
@@ -70,7 +70,7 @@ def describe(source: Source, seen: Activity, now: datetime | None = None) -> dic
     return {
         "name": source.name,
         "kind": source.kind,
-        "url": _without_password(source.url),
+        "url": without_password(source.url),
         "folder": source.folder,
         "language": source.language,
         "attribution": source.attribution_text(),
@@ -142,17 +142,6 @@ def _overdue(source: Source, now: datetime) -> bool:
 def _age(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours >= 2 else f"{delta.total_seconds() / 60:.0f} min"
-
-
-def _without_password(url: str | None) -> str | None:
-    """A feed URL as shown: a password in it (https://user:pw@host/) is masked."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _iso(value: datetime | None) -> str | None:

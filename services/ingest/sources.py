@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from services.ingest.folders import FolderError, folder_path
+from shared import http
 from shared.models import FOLDER_KINDS, Source, SourceKind
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -55,7 +56,7 @@ def save_source(db: Session, name: str, changes: dict[str, Any], create: bool = 
     if source is None:
         if not create:
             raise SourceConfigError(f"no source named {name!r}", "name")
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise SourceConfigError(
                 "a name is 1–100 lower-case letters, digits, '-' or '_'", "name"
             )
@@ -96,7 +97,11 @@ def _url(value: Any) -> str:
     parts = urlsplit(str(value))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceConfigError("url must be an absolute http(s) URL", "url")
-    return str(value)
+    try:
+        # Refused now, not only when a poll connects: an internal address is never a feed.
+        return http.check_url(str(value))
+    except http.UnsafeURL as exc:
+        raise SourceConfigError(f"url refused: {exc}", "url") from exc
 
 
 def _folder(value: Any) -> str:
@@ -119,7 +124,7 @@ def _secret(value: Any) -> str:
 
 
 def _language(value: Any) -> str:
-    if not LANGUAGE.match(str(value)):
+    if not LANGUAGE.fullmatch(str(value)):
         raise SourceConfigError("language must be a BCP 47 tag such as de or en-GB", "language")
     return str(value)
 

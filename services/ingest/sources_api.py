@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.ingest import source_health, sources
 from services.ingest.auth import require_api_token
 from services.ingest.errors import ApiError
+from services.ingest.json_input import json_object
 from services.ingest.source_status import activity, describe, describe_all
 from shared import db as database
 from shared import outbox, tasks
@@ -34,7 +35,7 @@ def list_sources() -> Any:
 
 @bp.post("/v1/sources")
 def add_source() -> Any:
-    body = _json_object()
+    body = json_object()
     name = body.pop("name", None)
     if not isinstance(name, str):
         raise ApiError(422, "invalid_source", "a source needs a name", ["name: required"])
@@ -54,7 +55,7 @@ def get_source(name: str) -> Any:
 
 @bp.patch("/v1/sources/<name>")
 def change_source(name: str) -> Any:
-    body = _json_object()
+    body = json_object()
     with database.session() as db:
         source = _save(db, _existing(db, name).name, body, create=False)
         shown = _shown(db, source)
@@ -79,13 +80,6 @@ def poll_now(name: str) -> Any:
             raise ApiError(409, "not_polled", f"{name} has no feed or folder: nothing to poll")
         outbox.enqueue(db, tasks.POLL_SOURCE, source_id=source.id)
     return jsonify(queued=True), 202
-
-
-def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "the body must be a JSON object")
-    return body
 
 
 def _existing(db: Any, name: str) -> Source:

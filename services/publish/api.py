@@ -1,12 +1,11 @@
 """The partner registry and delivery replay as a JSON API (for operators, behind a token).
 
-Every request needs `Authorization: Bearer $SYNDIKAT_ADMIN_TOKEN`; without that setting the API
-is closed. Secrets and credentials are accepted but never returned.
+Every request needs a bearer token from SYNDIKAT_API_TOKENS (`services.ingest.auth`); without one
+configured the API is closed. Secrets and credentials are accepted but never returned.
 """
 
 from __future__ import annotations
 
-import hmac
 from datetime import timedelta
 from typing import Any
 
@@ -14,25 +13,19 @@ from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.ingest.auth import require_api_token
 from services.ingest.errors import ApiError
+from services.ingest.json_input import json_object
 from services.publish import feeds, methods, registry, replay
 from services.publish.listing import DELIVERY_STATES, deliveries_query, describe_delivery
 from services.publish.times import InvalidTime, parse_since
 from shared import db as database
-from shared.config import get_settings
 from shared.models import Delivery, Partner, utcnow
 
 bp = Blueprint("partners", __name__)
 
 
-@bp.before_request
-def _require_admin_token() -> None:
-    expected = get_settings().admin_token
-    if not expected:
-        raise ApiError(403, "admin_api_closed", "set SYNDIKAT_ADMIN_TOKEN to use this API")
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "a valid admin token is needed")
+bp.before_request(require_api_token)
 
 
 @bp.get("/v1/partners")
@@ -44,7 +37,7 @@ def list_partners() -> Any:
 
 @bp.post("/v1/partners")
 def add_partner() -> Any:
-    body = _json_object()
+    body = json_object()
     name = body.pop("name", None)
     with database.session() as db:
         if db.scalar(select(Partner.id).where(Partner.name == name)) is not None:
@@ -63,7 +56,7 @@ def get_partner(name: str) -> Any:
 
 @bp.patch("/v1/partners/<name>")
 def change_partner(name: str) -> Any:
-    body = _json_object()
+    body = json_object()
     with database.session() as db:
         partner = _partner(db, name)
         token = _registered(lambda: registry.update(db, partner, body, utcnow()))
@@ -72,7 +65,7 @@ def change_partner(name: str) -> Any:
 
 @bp.post("/v1/partners/<name>/secret")
 def rotate_secret(name: str) -> Any:
-    body = _json_object()
+    body = json_object()
     hours = body.get("overlap_hours", 24)
     if isinstance(hours, bool) or not isinstance(hours, int | float):
         raise ApiError(422, "invalid_partner", "overlap_hours must be a number")
@@ -113,7 +106,7 @@ def partner_deliveries(name: str) -> Any:
 
 @bp.post("/v1/partners/<name>/replay")
 def replay_partner(name: str) -> Any:
-    body = _json_object()
+    body = json_object()
     if "since" not in body:
         raise ApiError(422, "invalid_replay", "give `since`: an ISO time or e.g. 24h, 7d")
     since = _since(str(body["since"]))
@@ -160,13 +153,6 @@ def _partner(db: Session, name: str) -> Partner:
     if partner is None:
         raise ApiError(404, "not_found", f"no partner named {name!r}")
     return partner
-
-
-def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "the body must be a JSON object")
-    return body
 
 
 def _since(text: str) -> Any:

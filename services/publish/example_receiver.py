@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,13 @@ from flask import Flask, abort, jsonify, request
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+#: The id names the stored file: no path separators, no leading dot, whoever signed it.
+SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
+
 
 def create_app(secret: str | None = None, inbox: Path | None = None) -> Flask:
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024  # a story is kilobytes; refuse floods
     webhook = Webhook(secret or os.environ["SYNDIKAT_EXAMPLE_PARTNER_SECRET"])
     folder = inbox or Path(os.environ.get("SYNDIKAT_EXAMPLE_PARTNER_INBOX", "var/example-partner"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -32,6 +37,8 @@ def create_app(secret: str | None = None, inbox: Path | None = None) -> Flask:
             event = webhook.verify(body, dict(request.headers))
         except WebhookVerificationError:
             abort(401)
+        if not SAFE_ID.fullmatch(request.headers["webhook-id"]):
+            abort(400)
         path = folder / f"{request.headers['webhook-id']}.json"
         if path.exists():
             return jsonify(status="duplicate")  # a retry of something already stored

@@ -43,7 +43,7 @@ def create(
     db: Any, name: str, changes: dict[str, Any], now: datetime
 ) -> tuple[Partner, str | None]:
     """A new partner; returns it and, for a feed partner, its feed token (shown only now)."""
-    if not NAME_PATTERN.match(name or ""):
+    if not NAME_PATTERN.fullmatch(name or ""):
         raise InvalidPartner(
             "a partner name is 1-100 letters, digits, '.', '_' or '-', starting with a letter "
             "or digit"

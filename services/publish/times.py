@@ -15,7 +15,7 @@ class InvalidTime(ValueError):
 
 def parse_since(text: str, now: datetime) -> datetime:
     text = text.strip()
-    if match := _AGE.match(text):
+    if match := _AGE.fullmatch(text):
         amount, unit = match.groups()
         return now - timedelta(**{_UNITS[unit]: int(amount)})
     try:

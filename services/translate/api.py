@@ -1,7 +1,8 @@
 """HTTP endpoints of the translate service: the glossary and reviewing held translations.
 
-Served by the API app (registered in `services.ingest.app.BLUEPRINTS`); the logic lives in
-`services.translate.glossary` and `services.translate.review`, which the dashboard calls too.
+Served by the API app (registered in `services.ingest.app.BLUEPRINTS`) behind the management
+API's bearer token (`services.ingest.auth`); the logic lives in `services.translate.glossary` and
+`services.translate.review`, which the dashboard calls too.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
+from services.ingest.auth import require_api_token
 from services.ingest.errors import ApiError
+from services.ingest.json_input import json_object
 from services.translate import glossary, review
 from shared import db as database
 from shared.models import TermKind
 
 bp = Blueprint("translate", __name__)
+bp.before_request(require_api_token)
 
 _REVIEW_STATUS = {"not_found": 404, "conflict": 409, "invalid": 422}
 
@@ -30,7 +34,7 @@ def get_glossary() -> Any:
 
 @bp.post("/v1/glossary/terms")
 def add_term() -> Any:
-    body = _json_object()
+    body = json_object()
     with database.session() as db:
         try:
             term, version = glossary.add_term(
@@ -68,7 +72,7 @@ def get_translation(story_id: str) -> Any:
 
 @bp.put("/v1/stories/<story_id>/translation/segments/<int:index>")
 def edit_segment(story_id: str, index: int) -> Any:
-    body = _json_object()
+    body = json_object()
     english, reviewer = _string(body, "english"), _string(body, "reviewer")
     with database.session() as db:
         result = _reviewed(
@@ -79,7 +83,7 @@ def edit_segment(story_id: str, index: int) -> Any:
 
 @bp.post("/v1/stories/<story_id>/translation/approve")
 def approve(story_id: str) -> Any:
-    reviewer = _string(_json_object(), "reviewer")
+    reviewer = _string(json_object(), "reviewer")
     with database.session() as db:
         result = _reviewed(lambda: review.approve(db, _story_key(story_id), reviewer))
     return jsonify(result)
@@ -97,13 +101,6 @@ def _story_key(story_id: str) -> uuid.UUID:
         return uuid.UUID(story_id)
     except ValueError as exc:
         raise ApiError(404, "not_found", "no such story") from exc
-
-
-def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "the body must be a JSON object")
-    return body
 
 
 def _string(body: dict[str, Any], key: str, default: str | None = None) -> str:

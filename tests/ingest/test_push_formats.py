@@ -1,16 +1,18 @@
-"""Pushing NewsML-G2, NITF and ninjs 1.x; hostile pushes refused and written down."""
+"""Pushing NewsML-G2, NITF and ninjs 1.x.
+
+Hostile pushes (XXE, entity bombs, malformed XML, 20 MB) are in tests/hostile/.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from services.ingest.push_client import signed_push_headers
 from shared import tasks
-from shared.models import IngestError, OutboxMessage, Story, StoryEvent, StoryVersion
+from shared.models import OutboxMessage, Story, StoryEvent, StoryVersion
 from tests.support.factories import FIXTURES, add_source, fixture_story, new_secret
 
 G2 = FIXTURES / "newsml-g2"
@@ -61,19 +63,6 @@ def test_a_pushed_ninjs_1x_story_is_stored_as_2x(client, secret, db):
     assert "headlines" in db.scalars(select(StoryVersion)).one().ninjs
 
 
-def test_script_injection_in_a_push_never_reaches_the_stored_story(client, secret, db):
-    html = (
-        "<p>Text<script>alert(1)</script></p>"
-        '<p><a href="javascript:x()" onmouseover="y()">a</a></p>'
-    )
-    doc = fixture_story(bodies=[{"role": "main", "contenttype": "text/html", "value": html}])
-
-    push(client, secret, json.dumps(doc).encode(), "application/json")
-
-    body = db.scalars(select(StoryVersion)).one().ninjs["bodies"][0]["value"]
-    assert body == "<p>Text</p><p><a>a</a></p>"
-
-
 def test_a_pushed_kill_for_a_story_never_seen_is_recorded_not_published(client, secret, db):
     kill = fixture_story(version="3", pubstatus="canceled")
 
@@ -94,47 +83,6 @@ def test_a_pushed_future_dated_version_is_accepted_and_flagged(client, secret, d
     assert "flagged" in db.scalars(select(StoryEvent.stage)).all()
 
 
-HOSTILE = {
-    "malformed XML": (b"<newsItem guid='x'><itemMeta></newsItem>", 400, "malformed_xml"),
-    "XXE": (
-        b'<?xml version="1.0"?><!DOCTYPE newsItem [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        b'<newsItem guid="urn:x"><contentMeta><headline>&x;</headline></contentMeta></newsItem>',
-        400,
-        "malformed_xml",
-    ),
-    "billion laughs": (
-        b'<?xml version="1.0"?><!DOCTYPE nitf [<!ENTITY a "aaaaaaaaaa">'
-        + b"".join(
-            b'<!ENTITY a%d "%s">' % (n, (b"&a%d;" % (n - 1) if n > 1 else b"&a;") * 10)
-            for n in range(1, 10)
-        )
-        + b"]><nitf><head><title>&a9;</title></head></nitf>",
-        400,
-        "malformed_xml",
-    ),
-    "other XML": (b"<rss version='2.0'><channel/></rss>", 415, "unsupported_format"),
-    "G2 item without guid": (
-        (G2 / "hafen-streik.v1.xml").read_bytes().replace(b"guid=", b"data-guid="),
-        422,
-        "invalid_story",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(HOSTILE), ids=list(HOSTILE))
-def test_a_bad_xml_push_is_refused_stores_nothing_and_is_written_down(client, secret, db, case):
-    body, status, code = HOSTILE[case]
-
-    answer = push(client, secret, body)
-
-    assert answer.status_code == status
-    assert answer.get_json()["error"]["code"] == code
-    assert stored(db) == 0
-    error = db.scalars(select(IngestError)).one()
-    assert error.item_ref.startswith("push msg_") and code in error.reason
-    assert client.get("/healthz").status_code == 200
-
-
 def test_a_newsml_g2_source_refuses_a_pushed_ninjs_story(client, db):
     secret = new_secret()
     add_source(db, "g2wire", kind="newsml-g2", secret=secret)
@@ -146,22 +94,3 @@ def test_a_newsml_g2_source_refuses_a_pushed_ninjs_story(client, db):
 
     assert answer.status_code == 415
     assert stored(db) == 0
-
-
-def test_an_unsigned_push_is_not_written_down(client, secret, db):
-    answer = client.post("/v1/sources/wire/stories", data=b"<nitf/>", headers={})
-
-    assert answer.status_code == 401
-    assert db.scalars(select(IngestError)).all() == []
-
-
-def test_a_20_mb_push_is_refused_by_size_and_the_api_stays_up(client, secret, db):
-    body = b"<nitf>" + b"x" * (20 * 1024 * 1024) + b"</nitf>"
-
-    answer = client.post(
-        "/v1/sources/wire/stories", data=body, headers={"content-type": "application/xml"}
-    )
-
-    assert answer.status_code == 413
-    assert stored(db) == 0
-    assert client.get("/healthz").status_code == 200

@@ -7,50 +7,22 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.ingest.app import create_app
 from services.ingest.source_health import record_item_error
 from shared import db as database
 from shared import tasks
 from shared.config import get_settings
 from shared.models import OutboxMessage, Source
+from tests.support.api import AUTH, api_client
 from tests.support.factories import new_secret
-
-TOKEN = "test-token-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def client(db_env: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SYNDIKAT_API_TOKENS", f"old-token,{TOKEN}")
-    get_settings.cache_clear()
-    return create_app({"TESTING": True}).test_client()
+def client(db_env: str) -> Any:
+    return api_client()
 
 
 def add(client: Any, **fields: Any) -> Any:
     return client.post("/v1/sources", json=fields, headers=AUTH)
-
-
-def test_without_configured_tokens_the_api_is_closed(db_env):
-    client = create_app({"TESTING": True}).test_client()
-
-    answer = client.get("/v1/sources", headers=AUTH)
-
-    assert answer.status_code == 403
-    assert answer.get_json()["error"]["code"] == "api_disabled"
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}],
-    ids=["no token", "wrong token", "wrong scheme"],
-)
-def test_a_request_without_a_valid_token_is_refused(client, headers):
-    for answer in (
-        client.get("/v1/sources", headers=headers),
-        client.post("/v1/sources", json={"name": "x", "kind": "rss"}, headers=headers),
-    ):
-        assert answer.status_code == 401
-        assert answer.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_an_rss_source_is_added_and_shown_with_its_status(client, db):

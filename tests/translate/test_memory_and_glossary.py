@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from services.ingest.app import create_app
 from services.translate import glossary, pipeline
 from services.translate.cli import glossary_group
 from shared import db as database
 from shared.models import MemoryEntry, Translation
+from tests.support.api import management_client
 from tests.support.factories import fixture_story, store_story
 from tests.support.fixture_engine import FixtureEngine
 from tests.support.tiny_model import build_tiny_model
@@ -149,7 +149,7 @@ def test_glossary_cli_adds_lists_and_removes_terms_and_counts_versions(db_env):
 
 
 def test_glossary_api_edits_terms_and_refuses_bad_ones(db_env):
-    client = create_app({"TESTING": True}).test_client()
+    client = management_client()
 
     created = client.post("/v1/glossary/terms", json={"source": "Bundestag", "target": "Bundestag"})
     kept = client.post("/v1/glossary/terms", json={"source": "CDU", "kind": "keep"})

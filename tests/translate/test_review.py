@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.ingest.app import create_app
 from services.translate import pipeline
 from shared import tasks
 from shared.models import MemoryEntry, Story, StoryEvent, Translation
+from tests.support.api import management_client
 from tests.support.factories import queued, store_story
 from tests.support.tiny_model import build_tiny_model
 
@@ -25,7 +25,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def client(db_env):
-    return create_app({"TESTING": True}).test_client()
+    return management_client()
 
 
 def story(version: str = "1") -> dict:

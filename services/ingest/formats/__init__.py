@@ -6,9 +6,9 @@ names. RSS and Atom are read by `services.ingest.feeds`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from services.ingest import json_input
 from services.ingest.formats import newsml_g2, nitf
 from services.ingest.formats.errors import MalformedDocument, UnsupportedFormat
 from services.ingest.formats.xml import local_name, parse_xml
@@ -52,8 +52,6 @@ def _expect(found: str, kind: str) -> None:
 
 def _json(data: bytes) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise MalformedDocument("the document is not valid UTF-8") from exc
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedDocument(f"the body is not valid JSON: {exc}") from exc
+        return json_input.loads(data)
+    except json_input.UnacceptableJSON as exc:
+        raise MalformedDocument(str(exc)) from exc

@@ -1,0 +1,111 @@
+"""Secrets at rest: the raw database columns hold ciphertext (SQLite and PostgreSQL alike), keys
+rotate, and `Settings.redacted()` never shows a secret setting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from services.dashboard.users import save_user
+from services.publish import feeds, registry
+from shared import crypto
+from shared.config import SECRET_SETTINGS, load_settings
+from shared.models import Source, utcnow
+from tests.support.factories import new_secret
+from tests.support.settings import changed_settings
+
+
+def raw(db: Any, sql: str) -> Any:
+    return db.execute(text(sql)).one()
+
+
+def test_source_and_partner_secrets_are_ciphertext_in_the_database(db):
+    source_secret, old, new, password = new_secret(), new_secret(), new_secret(), "app pass 123"
+    db.add(Source(name="wire", secret=source_secret))
+    partner, _ = registry.create(
+        db, "p", {"method": "webhook", "endpoint": "https://p.example/h", "secret": old,
+                  "credentials": {"app_password": password}}, utcnow(),
+    )  # fmt: skip
+    registry.rotate_secret(partner, new, utcnow(), timedelta(hours=1))
+    feed_partner, token = registry.create(db, "f", {"method": "feed"}, utcnow())
+    save_user(db, "editor", "a long dashboard password")
+    db.commit()
+
+    [stored_source] = raw(db, "SELECT secret FROM sources")
+    stored_secret, stored_previous, stored_credentials = raw(
+        db, "SELECT secret, previous_secret, credentials FROM partners WHERE name = 'p'"
+    )
+    [token_hash] = raw(db, "SELECT feed_token_hash FROM partners WHERE name = 'f'")
+    [password_hash] = raw(db, "SELECT password_hash FROM users")
+
+    for stored, clear in (
+        (stored_source, source_secret),
+        (stored_secret, new),
+        (stored_previous, old),
+        (stored_credentials, f'{{"app_password": "{password}"}}'),
+    ):
+        assert clear not in stored and clear.removeprefix("whsec_") not in stored
+        assert stored.startswith("gAAAAA")  # a Fernet token
+        assert crypto.decrypt(stored) == clear
+    assert token not in token_hash and feeds.token_matches(feed_partner, token)
+    assert "a long dashboard password" not in password_hash and password_hash.startswith("scrypt")
+
+
+def test_the_sqlite_file_holds_no_secret(db, db_env):
+    if not db_env.startswith("sqlite"):
+        pytest.skip("the file check is SQLite's")
+    secret = new_secret()
+    db.add(Source(name="wire", secret=secret))
+    db.commit()
+    db.close()
+
+    data = Path(db_env.removeprefix("sqlite:///")).read_bytes()
+
+    assert secret.encode() not in data and secret.removeprefix("whsec_").encode() not in data
+
+
+def test_a_rotated_key_still_reads_what_the_old_key_wrote(db):
+    secret = new_secret()
+    db.add(Source(name="wire", secret=secret))
+    db.commit()
+    with changed_settings() as change:
+        change(SYNDIKAT_SECRET_KEY="a-new-key,test-secret-key-not-for-production")
+        crypto.reset_keys()
+        db.expire_all()
+        assert db.query(Source).one().secret == secret
+        assert crypto.encrypt("x") != crypto.encrypt("x")  # the new key encrypts
+    crypto.reset_keys()
+
+
+def test_redacted_settings_show_no_secret(monkeypatch):
+    values = {
+        "SYNDIKAT_SECRET_KEY": "secret-key-value-1",
+        "SYNDIKAT_API_TOKENS": "api-token-value-2,api-token-value-3",
+        "DEEPL_API_KEY": "deepl-key-value-4:fx",
+        "SYNDIKAT_LIBRETRANSLATE_KEY": "libre-key-value-5",
+        "SYNDIKAT_METRICS_TOKEN": "metrics-token-value-6",
+        "DATABASE_URL": "postgresql://syndikat:db-password-7@db.internal/syndikat",
+        "REDIS_URL": "redis://:redis-password-8@redis.internal:6379/0",
+        "SYNDIKAT_LIBRETRANSLATE_URL": "https://user:libre-password-9@mt.example/",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+    shown = str(load_settings().redacted())
+
+    for secret in ("value-1", "value-2", "value-3", "value-4", "value-5", "value-6",
+                   "password-7", "password-8", "password-9"):  # fmt: skip
+        assert secret not in shown
+    assert "db.internal" in shown and "redis.internal" in shown
+
+
+def test_every_setting_that_names_a_secret_is_redacted():
+    names = [f for f in load_settings().__dataclass_fields__ if "url" not in f]
+    words = ("secret", "token", "api_key", "_key", "password")
+    not_secret = {"redis_key_prefix"}  # a name, not a key
+    secret_like = [n for n in names if any(w in n for w in words) and n not in not_secret]
+    assert sorted(secret_like) == sorted(n for n in SECRET_SETTINGS if n in names)
