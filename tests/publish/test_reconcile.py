@@ -53,9 +53,10 @@ def test_a_kill_that_never_reached_a_partner_that_had_the_story_is_sent_again(
     assert set(delivery.attempt_all(range(1, 1000)).values()) >= {"delivered"}
     kill_id = translated_version(db, version="2", pubstatus="canceled")
     age_stories(db)
+    kill_fan_outs = fan_outs(db).count({"story_version_id": kill_id})
 
     assert requeue(db) == 1
-    assert fan_outs(db)[-1] == {"story_version_id": kill_id}
+    assert fan_outs(db).count({"story_version_id": kill_id}) == kill_fan_outs + 1
 
     fan_out(db, kill_id)
     age_stories(db)
