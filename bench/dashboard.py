@@ -74,7 +74,7 @@ def _use(database_url: str) -> None:
 
 def _fill(database_url: str) -> None:
     """100,000 stories over 30 days from three sources; most translated and delivered twice."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, update
 
     from services.dashboard.users import save_user
     from shared import db as database
@@ -108,6 +108,9 @@ def _fill(database_url: str) -> None:
                 (Story, StoryVersion, Translation, Delivery, DeliveryAttempt), rows, strict=True
             ):
                 db.execute(insert(model), values)
+            # As intake does: the story points at its version (and the search index follows).
+            current = [{"id": v["story_id"], "current_version_id": v["id"]} for v in rows[1]]
+            db.execute(update(Story), current)
     if database_url.startswith("postgresql"):
         # What autovacuum does on a live server: statistics and the visibility map.
         with database.get_engine().connect() as connection:
@@ -139,7 +142,14 @@ def _batch(
         )
         doc = {"uri": f"urn:bench:{n}", "version": "1", "headlines": [{"value": headline}]}
         versions.append(
-            dict(id=version_id, story_id=story_id, version="1", ninjs=doc, received_at=received)
+            dict(
+                id=version_id,
+                story_id=story_id,
+                source_id=source_ids[n % 3],
+                version="1",
+                ninjs=doc,
+                received_at=received,
+            )
         )
         if state in ("published", "needs_review"):
             status = "done" if state == "published" else "needs_review"
@@ -208,6 +218,11 @@ def _measure(database_url: str) -> list[tuple[str, float, float]]:
         "story list, source": "/stories?source=2",
         "story list, search 'Meldung 99999'": "/stories?q=Meldung+99999",
         "story list, search (no match)": "/stories?q=nirgendwo",
+        "story list, search 'hafen' (every story)": "/stories?q=hafen",
+        "story list, search 'bench:12' (1,111 uris)": "/stories?q=bench:12",
+        "story list, search 'bench:9' (11,111 uris)": "/stories?q=bench:9",
+        "story list, search + state": "/stories?q=Meldung+4242&state=published",
+        "sources": "/sources",
         "/metrics": "/metrics",
     }
     results = []

@@ -109,8 +109,8 @@ class Settings:
     dashboard_secure_cookies: bool = True
     #: The time zone the dashboard shows times (and reads date filters) in.
     dashboard_timezone: str = "UTC"
-    #: A source without a new story for this long shows as quiet on the dashboard.
-    quiet_source_minutes: int = 360
+    #: Reverse proxies in front of the dashboard whose X-Forwarded-* headers are believed.
+    dashboard_trusted_proxies: int = 0
     #: When set, /metrics wants `Authorization: Bearer <token>`.
     metrics_token: str = ""
 
@@ -197,7 +197,7 @@ def load_settings() -> Settings:
         dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
         dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
         dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
-        quiet_source_minutes=_env_int("SYNDIKAT_QUIET_SOURCE_MINUTES", 360),
+        dashboard_trusted_proxies=_env_int("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", 0),
         metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
 

@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "services.dashboard.review:bp",
     "services.dashboard.partners:bp",
     "services.dashboard.sources:bp",
+    "services.dashboard.glossary:bp",
     "services.dashboard.monitoring:bp",
 )
 
@@ -73,6 +74,7 @@ def _default_config() -> dict[str, Any]:
         # A Redis outage must not lock everyone out of the dashboard.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "DASHBOARD_TIMEZONE": settings.dashboard_timezone,
+        "DASHBOARD_TRUSTED_PROXIES": settings.dashboard_trusted_proxies,
     }
 
 

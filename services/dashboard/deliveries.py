@@ -1,30 +1,47 @@
-"""Deliveries: resend one, and the dead letters (filter by partner, replay one or all)."""
+"""Deliveries: resend one, and the dead letters (filter by partner and time, replay one or all).
+
+Resending and replaying are `services.publish.replay`, as in `syndikat deliveries replay` and
+the partner API: same webhook-id, fresh retries, never over a later version of the story.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from services.dashboard.formatting import local_zone
+from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
-from services.publish import operations
+from services.publish import replay
+from services.publish.times import InvalidTime, parse_since
 from shared import db as database
-from shared.models import Delivery, DeliveryState, Partner, Story
+from shared.models import Delivery, DeliveryState, Partner, Story, utcnow
 
 bp = Blueprint("deliveries", __name__)
 PAGE_SIZE = 100
+#: Skipped replays named one by one in the message; the rest are counted.
+SKIPS_SHOWN = 3
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
 def resend(delivery_id: int) -> Any:
-    try:
-        with database.session() as db:
-            delivery = operations.resend(db, delivery_id, requested_by=g.user.name)
-            flash(f"Queued again for {delivery.partner.name} ({delivery.webhook_id}).", "success")
-    except operations.OperationRefused as exc:
-        flash(f"Not resent: {exc}", "error")
+    with database.session() as db:
+        delivery = db.get(Delivery, delivery_id)
+        if delivery is None:
+            say("Not resent: there is no such delivery.", "error")
+            return redirect(back_to("deliveries.dead_letters"))
+        try:
+            replay.replay(db, delivery, utcnow(), requested_by=g.user.name)
+        except replay.ReplayRefused as exc:
+            say(f"Not resent: {exc}.", "error")
+        else:
+            partner = delivery.partner
+            waits = "" if partner.enabled else f" {partner.name} is disabled: it goes once enabled."
+            say(f"Queued again for {partner.name} ({delivery.webhook_id}).{waits}", "success")
     return redirect(back_to("deliveries.dead_letters"))
 
 
@@ -32,31 +49,47 @@ def resend(delivery_id: int) -> Any:
 def dead_letters() -> Any:
     partner_id = request.args.get("partner", type=int)
     before_id = request.args.get("before", type=int)
+    since_text = request.args.get("since", "").strip()[:100]
+    try:
+        since = _since(since_text)
+    except InvalidTime as exc:
+        since, error = None, str(exc)
+    else:
+        error = None
     with database.session() as db:
-        query = (
-            select(Delivery)
-            .where(Delivery.state == DeliveryState.DEAD)
-            .options(selectinload(Delivery.partner))
-            .order_by(Delivery.id.desc())
-            .limit(PAGE_SIZE + 1)
-        )
-        if partner_id is not None:
-            query = query.where(Delivery.partner_id == partner_id)
-        if before_id is not None:
-            query = query.where(Delivery.id < before_id)
-        rows = list(db.scalars(query))
-        partners = list(db.scalars(select(Partner).order_by(Partner.name)))
-        return render_template(
+        rows = list(db.scalars(_dead_letters(partner_id, since, before_id)))
+        page = render_template(
             "dashboard/dead_letters.html",
             letters=rows[:PAGE_SIZE],
             older=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
-            partners=partners,
+            partners=list(db.scalars(select(Partner).order_by(Partner.name))),
             partner_id=partner_id,
+            since=since_text,
+            since_at=since,
+            error=error,
             headlines=_headlines(db, rows),
         )
+    return page, 400 if error else 200
 
 
-def _headlines(db: Any, rows: list[Delivery]) -> dict[Any, str]:
+def _dead_letters(partner_id: int | None, since: datetime | None, before_id: int | None) -> Any:
+    query = (
+        select(Delivery)
+        .where(Delivery.state == DeliveryState.DEAD)
+        .options(selectinload(Delivery.partner))
+        .order_by(Delivery.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if partner_id is not None:
+        query = query.where(Delivery.partner_id == partner_id)
+    if since is not None:
+        query = query.where(Delivery.created_at >= since)
+    if before_id is not None:
+        query = query.where(Delivery.id < before_id)
+    return query
+
+
+def _headlines(db: Session, rows: list[Delivery]) -> dict[Any, str]:
     ids = {row.story_id for row in rows}
     if not ids:
         return {}
@@ -65,12 +98,45 @@ def _headlines(db: Any, rows: list[Delivery]) -> dict[Any, str]:
 
 
 @bp.post("/dead-letters/replay")
-def replay() -> Any:
+def replay_all() -> Any:
     partner_id = request.form.get("partner", type=int)
+    since_text = request.form.get("since", "").strip()[:100]
+    back = url_for("deliveries.dead_letters", partner=partner_id, since=since_text or None)
     try:
-        with database.session() as db:
-            count = operations.replay_dead(db, partner_id, requested_by=g.user.name)
-        flash(f"{count} dead letters queued again.", "success")
-    except operations.OperationRefused as exc:
-        flash(f"Nothing replayed: {exc}", "error")
-    return redirect(url_for("deliveries.dead_letters", partner=partner_id))
+        since = _since(since_text)
+    except InvalidTime as exc:
+        say(f"Nothing replayed: {exc}.", "error")
+        return redirect(back)
+    with database.session() as db:
+        partner = db.get(Partner, partner_id) if partner_id is not None else None
+        if partner_id is not None and partner is None:
+            say("Nothing replayed: there is no such partner.", "error")
+            return redirect(url_for("deliveries.dead_letters"))
+        report = replay.replay_failed(db, partner, since, utcnow(), requested_by=g.user.name)
+        say(_replay_summary(report, partner), "success" if report.replayed else "info")
+    return redirect(back)
+
+
+def _replay_summary(report: replay.ReplayReport, partner: Partner | None) -> str:
+    whose = f" to {partner.name}" if partner else ""
+    parts = [f"{len(report.replayed)} failed deliveries{whose} queued again."]
+    for delivery_id, why in report.skipped[:SKIPS_SHOWN]:
+        parts.append(f"Delivery {delivery_id} not replayed: {why}.")
+    if len(report.skipped) > SKIPS_SHOWN:
+        parts.append(f"{len(report.skipped) - SKIPS_SHOWN} more not replayed.")
+    if partner is not None and not partner.enabled:
+        parts.append(f"{partner.name} is disabled: they go once it is enabled again.")
+    return " ".join(parts)
+
+
+def _since(text: str) -> datetime | None:
+    """An age (90m, 24h, 7d) or a time; a time without a zone is in the dashboard's zone."""
+    if not text:
+        return None
+    try:
+        written = datetime.fromisoformat(text)
+    except ValueError:
+        return parse_since(text, utcnow())  # an age, or a clear error
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=local_zone())
+    return parse_since(written.isoformat(), utcnow())

@@ -18,16 +18,21 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["DASHBOARD_TIMEZONE"])
 
 
-def when(value: datetime | None) -> str:
-    if value is None:
+def when(value: datetime | str | None) -> str:
+    """A time (or an ISO 8601 time as the services' JSON descriptions give it) in the zone."""
+    if not value:
         return "–"
-    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
+    return _moment(value).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def ago(value: datetime | None) -> str:
-    if value is None:
+def ago(value: datetime | str | None) -> str:
+    if not value:
         return "never"
-    return seconds((utcnow() - value).total_seconds()) + " ago"
+    return seconds((utcnow() - _moment(value)).total_seconds()) + " ago"
+
+
+def _moment(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def seconds(value: float | None) -> str:

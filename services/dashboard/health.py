@@ -1,48 +1,47 @@
 """Which sources and partners need someone to look at them.
 
-PHASE 2: when the sources registry keeps each source's last error and status (ingest), show
-those here too; today a source needs attention when it has gone quiet.
+A source's health is the ingest service's own (`services.ingest.source_status`: failing,
+overdue, quiet by the source's own `quiet_after_seconds`, …); a partner's is counted here from
+its deliveries.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.config import get_settings
-from shared.models import Delivery, DeliveryState, Partner, Source, Story, utcnow
+from services.ingest import source_status
+from shared.models import Delivery, DeliveryState, Partner, Source, utcnow
+
+#: Health values of an enabled source that someone should look at.
+SOURCE_TROUBLE = ("failing", "overdue", "quiet")
 
 
 @dataclass(frozen=True)
 class SourceHealth:
     source: Source
-    last_story_at: datetime | None
-    stories_24h: int
-    quiet: bool
+    #: `source_status.describe()`: settings (never the secret) and "status".
+    shown: dict[str, Any]
+
+    @property
+    def health(self) -> str:
+        return str(self.shown["status"]["health"])
 
     @property
     def needs_attention(self) -> bool:
-        return self.source.enabled and self.quiet
+        return self.health in SOURCE_TROUBLE
 
 
-def source_health(db: Session, now: datetime | None = None) -> list[SourceHealth]:
-    now = now or utcnow()
-    quiet_after = timedelta(minutes=get_settings().quiet_source_minutes)
-    found = []
-    for source in db.scalars(select(Source).order_by(Source.name)):
-        # One indexed look-up per source (ix_stories_source_id_created_at_id), not a scan.
-        last = db.scalar(select(func.max(Story.created_at)).where(Story.source_id == source.id))
-        recent = db.scalar(
-            select(func.count())
-            .select_from(Story)
-            .where(Story.source_id == source.id, Story.created_at >= now - timedelta(hours=24))
-        )
-        quiet_since = last or source.created_at
-        found.append(SourceHealth(source, last, recent or 0, now - quiet_since > quiet_after))
-    return found
+def source_health(db: Session, sources: Sequence[Source] | None = None) -> list[SourceHealth]:
+    if sources is None:
+        sources = list(db.scalars(select(Source).order_by(Source.name)))
+    shown = source_status.describe_all(db, sources)
+    return [SourceHealth(source, entry) for source, entry in zip(sources, shown, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -58,35 +57,47 @@ class PartnerHealth:
         return self.partner.enabled and (self.retrying > 0 or self.dead > 0)
 
 
-def partner_health(db: Session, now: datetime | None = None) -> list[PartnerHealth]:
-    """Per partner, a few counts that each seek one index range (partner, state, delivered_at):
-    the cost grows with the number of partners, not of deliveries."""
-    now = now or utcnow()
-    found = []
-    for partner in db.scalars(select(Partner).order_by(Partner.name)):
-        retrying = _count(
-            db,
-            Delivery.partner_id == partner.id,
-            Delivery.state.in_(UNFINISHED),
-            Delivery.attempts > 0,
-        )
-        dead = _count(db, Delivery.partner_id == partner.id, Delivery.state == DeliveryState.DEAD)
-        delivered = _count(
-            db,
-            Delivery.partner_id == partner.id,
-            Delivery.state == DeliveryState.DELIVERED,
-            Delivery.delivered_at >= now - timedelta(hours=24),
-        )
-        error = _last_error(db, partner.id) if retrying or dead else None
-        found.append(PartnerHealth(partner, delivered, retrying, dead, error))
-    return found
-
-
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 
-def _count(db: Session, *conditions: ColumnElement[bool]) -> int:
-    return db.scalar(select(func.count()).select_from(Delivery).where(*conditions)) or 0
+def partner_health(db: Session, now: datetime | None = None) -> list[PartnerHealth]:
+    """Per partner, counts read from index ranges (state; partner, state, delivered_at): the
+    cost grows with the number of partners and of failing deliveries, not of all deliveries."""
+    now = now or utcnow()
+    partners = list(db.scalars(select(Partner).order_by(Partner.name)))
+    ids = [partner.id for partner in partners]
+    retrying_or_dead = (Delivery.state == DeliveryState.DEAD) | (
+        Delivery.state.in_(UNFINISHED) & (Delivery.attempts > 0)
+    )
+    troubled = {
+        partner_id: (retrying, dead)
+        for partner_id, retrying, dead in db.execute(
+            select(
+                Delivery.partner_id,
+                func.count().filter(Delivery.state != DeliveryState.DEAD),
+                func.count().filter(Delivery.state == DeliveryState.DEAD),
+            )
+            .where(Delivery.state.in_([*UNFINISHED, DeliveryState.DEAD]), retrying_or_dead)
+            .group_by(Delivery.partner_id)
+        )
+    }
+    delivered = dict(
+        db.execute(
+            select(Delivery.partner_id, func.count())
+            .where(
+                Delivery.partner_id.in_(ids),
+                Delivery.state == DeliveryState.DELIVERED,
+                Delivery.delivered_at >= now - timedelta(hours=24),
+            )
+            .group_by(Delivery.partner_id)
+        ).all()
+    )
+    found = []
+    for partner in partners:
+        retrying, dead = troubled.get(partner.id, (0, 0))
+        error = _last_error(db, partner.id) if retrying or dead else None
+        found.append(PartnerHealth(partner, delivered.get(partner.id, 0), retrying, dead, error))
+    return found
 
 
 def _last_error(db: Session, partner_id: int) -> str | None:

@@ -1,19 +1,23 @@
-"""Partners: how each is doing, enable or disable, send a test delivery.
-
-PHASE 2: add and edit forms call the partner registry (issue 5) once it is merged.
-"""
+"""Partners: how each is doing; add and edit (through the partner registry), disable with a
+reason, enable, send a test delivery, give a feed partner a new token."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.dashboard import health
-from services.publish import operations
+from services.dashboard.messages import say
+from services.dashboard.partner_form import PartnerForm
+from services.publish import feeds, methods, payload, probe, registry
 from shared import db as database
+from shared.models import Partner, utcnow
 
 bp = Blueprint("partners", __name__)
+MAX_REASON = 500
 
 
 @bp.get("/partners")
@@ -22,36 +26,113 @@ def index() -> Any:
         return render_template("dashboard/partners.html", partners=health.partner_health(db))
 
 
+@bp.route("/partners/new", methods=["GET", "POST"])
+def new() -> Any:
+    form = PartnerForm.from_request(request.form) if request.method == "POST" else PartnerForm()
+    if request.method == "GET":
+        return _form_page(form, None)
+    with database.session() as db:
+        if db.scalar(select(Partner.id).where(Partner.name == form.name)) is not None:
+            return _form_page(form, None, f"A partner named {form.name!r} exists: edit it."), 422
+        try:
+            partner, token = registry.create(db, form.name, form.changes({}), utcnow())
+            db.flush()
+        except registry.InvalidPartner as exc:
+            db.rollback()
+            return _form_page(form, None, _reason(exc)), 422
+        return _saved(partner, token, "added")
+
+
+@bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
+def edit(partner_id: int) -> Any:
+    with database.session() as db:
+        partner = _partner(db, partner_id)
+        if request.method == "GET":
+            return _form_page(PartnerForm.from_partner(partner), partner)
+        form = PartnerForm.from_request(request.form)
+        try:
+            token = registry.update(db, partner, form.changes(partner.credentials_dict()), utcnow())
+        except registry.InvalidPartner as exc:
+            db.rollback()
+            return _form_page(form, _partner(db, partner_id), _reason(exc)), 422
+        return _saved(partner, token, "saved")
+
+
+def _saved(partner: Partner, token: str | None, done: str) -> Any:
+    if token:
+        # Shown on this answer only (never through the session cookie): only its hash is kept.
+        return render_template("dashboard/feed_token.html", partner=partner, token=token)
+    say(f"{partner.name} {done}.", "success")
+    return redirect(url_for("partners.index") + f"#partner-{partner.id}")
+
+
+def _form_page(form: PartnerForm, partner: Partner | None, error: str | None = None) -> str:
+    return render_template(
+        "dashboard/partner_form.html",
+        form=form,
+        partner=partner,
+        shown=registry.describe(partner, utcnow()) if partner else None,
+        error=error,
+        methods=sorted(methods.METHODS),
+        byline_policies=payload.BYLINE_POLICIES,
+    )
+
+
+def _reason(error: registry.InvalidPartner) -> str:
+    return " ".join([str(error), *error.details])
+
+
 @bp.post("/partners/<int:partner_id>/enable")
 def enable(partner_id: int) -> Any:
-    return _set_enabled(partner_id, True, None)
+    return _set_enabled(partner_id, {"enabled": True})
 
 
 @bp.post("/partners/<int:partner_id>/disable")
 def disable(partner_id: int) -> Any:
-    reason = request.form.get("reason", "").strip()[:500] or None
-    return _set_enabled(partner_id, False, reason)
+    reason = request.form.get("reason", "").strip()[:MAX_REASON] or "disabled by hand"
+    return _set_enabled(partner_id, {"enabled": False, "disabled_reason": reason})
 
 
-def _set_enabled(partner_id: int, enabled: bool, reason: str | None) -> Any:
-    try:
-        with database.session() as db:
-            partner = operations.set_partner_enabled(db, partner_id, enabled, reason)
-            flash(f"{partner.name} {'enabled' if enabled else 'disabled'}.", "success")
-    except operations.OperationRefused as exc:
-        flash(str(exc), "error")
+def _set_enabled(partner_id: int, changes: dict[str, Any]) -> Any:
+    with database.session() as db:
+        partner = _partner(db, partner_id)
+        try:
+            registry.update(db, partner, changes, utcnow())
+        except registry.InvalidPartner as exc:
+            db.rollback()
+            say(f"Not changed: {_reason(exc)}", "error")
+        else:
+            say(f"{partner.name} {'enabled' if partner.enabled else 'disabled'}.", "success")
     return redirect(url_for("partners.index") + f"#partner-{partner_id}")
 
 
 @bp.post("/partners/<int:partner_id>/test")
 def send_test(partner_id: int) -> Any:
     try:
-        outcome = operations.send_test(partner_id)
-    except (operations.OperationRefused, ValueError) as exc:
-        flash(f"Test not sent: {exc}", "error")
+        outcome = probe.send_test(partner_id)
+    except probe.NotSent as exc:
+        say(f"Test not sent: {exc}.", "error")
     else:
         if outcome.ok:
-            flash(f"Test delivery accepted (HTTP {outcome.status_code}).", "success")
+            say(f"Test delivery accepted (HTTP {outcome.status_code}).", "success")
         else:
-            flash(f"Test delivery failed: {outcome.error}", "error")
+            say(f"Test delivery failed: {outcome.error}", "error")
     return redirect(url_for("partners.index") + f"#partner-{partner_id}")
+
+
+@bp.post("/partners/<int:partner_id>/feed-token")
+def new_feed_token(partner_id: int) -> Any:
+    with database.session() as db:
+        partner = _partner(db, partner_id)
+        if not methods.is_pull(partner.method):
+            say(f"{partner.name} does not pull a feed.", "error")
+            return redirect(url_for("partners.edit", partner_id=partner_id))
+        token = feeds.new_token(partner)
+        return render_template("dashboard/feed_token.html", partner=partner, token=token)
+
+
+def _partner(db: Session, partner_id: int) -> Partner:
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        abort(404)
+    return partner

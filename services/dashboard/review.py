@@ -1,17 +1,23 @@
-"""The review queue: stories the QA gate held, with its reasons; approve, or edit and approve."""
+"""The review queue: stories the QA gate held, with its findings; approve, edit a sentence, or
+edit and approve. Every action is `services.translate.review`'s (as the review API's): an edit
+goes into the translation memory and the story is checked again; approving publishes."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.dashboard import review_actions, story_view
+from services.dashboard import markers, story_view
+from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
+from services.translate import review
 from shared import db as database
-from shared.models import Story, StoryState, Translation
+from shared.models import Story, Translation
 
 bp = Blueprint("review", __name__)
 LIMIT = 200
@@ -20,46 +26,60 @@ LIMIT = 200
 @bp.get("/review")
 def index() -> Any:
     with database.session() as db:
-        query = (
-            select(Story, Translation)
-            .outerjoin(Translation, Translation.story_version_id == Story.current_version_id)
-            .where(Story.state == StoryState.NEEDS_REVIEW)
-            .order_by(Story.created_at, Story.id)  # oldest waits longest: first
-            .limit(LIMIT)
-        )
+        waiting = review.waiting(db)
+        ids = [uuid.UUID(entry["id"]) for entry in waiting[:LIMIT]]
         held = [
-            (story, translation, story_view.qa_findings(translation))
-            for story, translation in db.execute(query)
+            (story, translation, story_view.qa_problems(translation))
+            for story, translation in _held(db, ids)
         ]
-        return render_template("dashboard/review.html", held=held, limit=LIMIT)
+        return render_template("dashboard/review.html", held=held, total=len(waiting), limit=LIMIT)
+
+
+def _held(db: Session, ids: list[uuid.UUID]) -> list[tuple[Story, Translation | None]]:
+    """The stories in the queue's order, each with its current version's translation."""
+    query = (
+        select(Story, Translation)
+        .outerjoin(Translation, Translation.story_version_id == Story.current_version_id)
+        .where(Story.id.in_(ids))
+    )
+    found = {story.id: (story, translation) for story, translation in db.execute(query)}
+    return [found[key] for key in ids if key in found]
 
 
 @bp.post("/review/<uuid:story_id>/approve")
 def approve(story_id: uuid.UUID) -> Any:
-    return _act(story_id, lambda: review_actions.approve(story_id, g.user.name), "Approved.")
+    return _review(
+        story_id,
+        lambda db: review.approve(db, story_id, g.user.name),
+        "Approved: it goes to the partners now.",
+    )
 
 
 @bp.post("/review/<uuid:story_id>/segments/<int:index>")
 def edit_segment(story_id: uuid.UUID, index: int) -> Any:
-    text = request.form.get("text", "").strip()
-    if not text:
-        flash("The English segment cannot be empty.", "error")
-        return redirect(url_for("story.show", story_id=story_id))
-    return _act(
-        story_id,
-        lambda: review_actions.edit_segment_and_approve(story_id, index, text, g.user.name),
-        f"Segment {index + 1} saved and the story approved.",
+    english = markers.from_editor(request.form.get("english", "").strip())
+    and_approve = request.form.get("then") == "approve"
+
+    def edit(db: Session) -> Any:
+        described = review.edit_segment(db, story_id, index, english, g.user.name)
+        return review.approve(db, story_id, g.user.name) if and_approve else described
+
+    done = f"Segment {index} saved" + (
+        " and the story approved." if and_approve else "; the story was checked again."
     )
+    anchor = "" if and_approve else f"#unit-{index}"
+    return _review(story_id, edit, done, anchor)
 
 
-def _act(story_id: uuid.UUID, action: Any, done: str) -> Any:
+def _review(
+    story_id: uuid.UUID, action: Callable[[Session], Any], done: str, anchor: str = ""
+) -> Any:
     with database.session() as db:
-        if db.get(Story, story_id) is None:
-            abort(404)
-    try:
-        action()
-    except review_actions.ReviewUnavailable as exc:
-        flash(f"Not done: {exc}.", "error")
-    else:
-        flash(done, "success")
-    return redirect(back_to("story.show", story_id=story_id))
+        try:
+            action(db)
+        except review.ReviewError as exc:
+            db.rollback()
+            say(f"Not done: {exc.message}.", "error")
+        else:
+            say(done, "success")
+    return redirect(back_to("story.show", story_id=story_id) + anchor)

@@ -8,6 +8,7 @@ from flask import Flask, Response, render_template
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.ingest.hardening import nul_in_request
 
@@ -40,6 +41,7 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
+    trust_proxies(app, app.config["DASHBOARD_TRUSTED_PROXIES"])
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)
     app.after_request(_add_security_headers)
@@ -59,6 +61,18 @@ def limit_logins(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(login_view)
 
 
+def trust_proxies(app: Flask, proxies: int) -> None:
+    """Behind `proxies` reverse proxies, take the client's address, the scheme and the host from
+    their X-Forwarded-For, -Proto and -Host headers (the last `proxies` values, which those
+    proxies wrote), so the sign-in limit counts per client rather than per proxy and the CSRF
+    check knows the page came over HTTPS. Off (0) unless configured: anyone can send those
+    headers to a dashboard that is reached directly."""
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+
 def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -69,7 +83,9 @@ def _add_security_headers(response: Response) -> Response:
 
 
 def _refuse_nul_characters() -> Any:
-    # PostgreSQL text cannot hold NUL: a sign-in or search with one would be a 500.
+    """No URL, header or form field may hold a NUL character: PostgreSQL cannot store one in
+    text (a sign-in or search with one would be a 500), and no setting, term or sentence needs
+    one."""
     if nul_in_request(form=True):
         message = "This request was refused: it contains a NUL character."
         return render_template("dashboard/error.html", status=400, message=message), 400

@@ -31,10 +31,8 @@ def show(story_id: str) -> Any:
             story=story,
             source_name=story.source.name,
             translation=translation,
-            pairs=story_view.segment_pairs(current.ninjs, translation and translation.ninjs)
-            if current
-            else [],
-            findings=story_view.qa_findings(translation),
+            blocks=story_view.side_by_side(current.ninjs, translation) if current else [],
+            problems=story_view.qa_problems(translation),
             versions=story_view.version_changes(story.versions),
             timeline=story_view.timeline(db, story.id),
             deliveries=story_view.deliveries(db, story.id),

@@ -1,7 +1,8 @@
 """The story list's query: filters, search and keyset pagination that stay fast at any depth.
 
 Pages are cut by (created_at, id) rather than by OFFSET, so page 2,000 costs what page 1 does;
-each filter has an index in that order (see the models' dashboard indexes).
+each filter has an index in that order (see the models' dashboard indexes), and the search has
+the search index (`story_search`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from services.dashboard import story_search
 from shared.models import Story, StoryState
 
 PAGE_SIZE = 50
@@ -116,7 +118,7 @@ def find_page(
     newer_than: Cursor | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
-    query = _filtered(select(Story), wanted, zone)
+    query = _filtered(db, select(Story), wanted, zone)
     if newer_than is not None:
         # Walk up from the cursor, then show the rows newest first as everywhere else.
         query = query.where(_after(newer_than)).order_by(Story.created_at, Story.id)
@@ -133,7 +135,7 @@ def find_page(
     return Page(rows, _cursor(rows[-1]) if has_older else None, newer)
 
 
-def _filtered(query: Select[Any], wanted: StoryFilter, zone: ZoneInfo) -> Select[Any]:
+def _filtered(db: Session, query: Select[Any], wanted: StoryFilter, zone: ZoneInfo) -> Select[Any]:
     if wanted.state:
         query = query.where(Story.state == wanted.state)
     if wanted.source_id is not None:
@@ -145,15 +147,8 @@ def _filtered(query: Select[Any], wanted: StoryFilter, zone: ZoneInfo) -> Select
     if wanted.day_to:
         query = query.where(Story.created_at < _start_of(wanted.day_to + timedelta(days=1), zone))
     if wanted.q:
-        pattern = "%" + _escape_like(wanted.q) + "%"
-        query = query.where(
-            or_(Story.headline.ilike(pattern, escape="\\"), Story.uri.ilike(pattern, escape="\\"))
-        )
+        query = query.where(story_search.matching(db, wanted.q))
     return query
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:

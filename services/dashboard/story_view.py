@@ -1,9 +1,11 @@
-"""Everything the story page shows, read in one go: the German and English side by side, QA
-findings, versions with what changed, the timeline and the deliveries."""
+"""Everything the story page shows, read in one go: the German and English side by side (block
+by block, each with its sentences as the engine and the reviewer see them), QA findings, versions
+with what changed, the timeline and the deliveries."""
 
 from __future__ import annotations
 
 import difflib
+import json
 import uuid
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -12,28 +14,109 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.translate import segments
+from services.dashboard import markers
+from services.translate import qa, segments
 from shared.models import Delivery, Story, StoryEvent, StoryVersion, Translation
 
 
-def segment_pairs(source: dict[str, Any], english: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(German, English) per segment, in reading order.
+@dataclass(frozen=True)
+class UnitView:
+    """One sentence as the engine translated it and a reviewer edits it (marker text)."""
 
-    The one place that knows how a story is cut into segments for display: when translation
-    changes its segmenting (or stores segments itself), adapt this function only.
-    """
-    german = _block_texts(source)
-    rendered = _block_texts(english) if english else []
-    return list(zip_longest(german, rendered, fillvalue=""))
+    #: The review module's segment number (`services.translate.review.edit_segment`).
+    index: int
+    german: list[markers.Piece]
+    english: list[markers.Piece]
+    #: What the edit box starts with: the English, words unescaped.
+    editable: str
+    #: engine, memory or reviewer
+    origin: str
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A headline, summary or paragraph-like part of the body: German and English."""
+
+    index: int
+    #: Where it is, as the QA gate's findings name it (`qa.location`).
+    where: str
+    german: str
+    english: str
+    units: list[UnitView]
+    problems: list[dict[str, str]]
+
+
+def side_by_side(source: dict[str, Any], translation: Translation | None) -> list[BlockView]:
+    """The story block by block, each with its sentences, and the QA problems found in it."""
+    segmented = segments.segment(source)
+    german = segmented.blocks
+    english = segments.blocks_of(translation.ninjs) if translation else []
+    units = _units_by_block(segmented, translation)
+    problems = _problems_by_place(translation)
+    shown = []
+    for index, (de, en) in enumerate(zip_longest(german, english)):
+        where = qa.location(de, index, german) if de is not None else f"English block {index + 1}"
+        shown.append(
+            BlockView(
+                index=index,
+                where=where,
+                german=de.text if de is not None else "",
+                english=en.text if en is not None else "",
+                units=units.get(index, []),
+                problems=problems.get(where, []),
+            )
+        )
+    return shown
+
+
+def _units_by_block(
+    segmented: segments.Segmented, translation: Translation | None
+) -> dict[int, list[UnitView]]:
+    """The stored units under their blocks; none when they are not this version's (the
+    segmenting changed since) or the story passed through untranslated."""
+    stored = (translation.segments or []) if translation else []
+    sources = [entry.get("source") for entry in stored]
+    if sources != [unit.text for unit in segmented.units]:
+        return {}
+    found: dict[int, list[UnitView]] = {}
+    for index, (unit, entry) in enumerate(zip(segmented.units, stored, strict=True)):
+        known = markers.meanings(unit, segmented.blocks[unit.block])
+        english = str(entry.get("english") or "")
+        found.setdefault(unit.block, []).append(
+            UnitView(
+                index=index,
+                german=markers.pieces(unit.text, known),
+                english=markers.pieces(english, known),
+                editable=markers.editable(english),
+                origin=str(entry.get("origin") or ""),
+            )
+        )
+    return found
+
+
+def qa_problems(translation: Translation | None) -> list[dict[str, str]]:
+    """The QA gate's findings as it stores them: {"check", "where", "message"} each."""
+    if translation is None or not isinstance(translation.qa, dict):
+        return []
+    problems = translation.qa.get("problems") or []
+    return [p for p in problems if isinstance(p, dict)]
+
+
+def _problems_by_place(translation: Translation | None) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for problem in qa_problems(translation):
+        found.setdefault(str(problem.get("where", "")), []).append(problem)
+    return found
 
 
 def version_text(version: StoryVersion) -> list[str]:
-    return [text for text in _block_texts(version.ninjs) if text]
+    return [block.text for block in segments.blocks_of(version.ninjs) if block.text]
 
 
-def _block_texts(doc: dict[str, Any]) -> list[str]:
-    """A story's blocks (headline, summary, paragraphs …) as plain text, in reading order."""
-    return [block.text for block in segments.blocks_of(doc)]
+#: Fields that change with every version, or whose text the diff already shows.
+NOT_COMPARED = {"uri", "version", "versioncreated", *segments.TRANSLATED_FIELDS}
+#: The longest value shown for a changed field.
+FIELD_SHOWN = 120
 
 
 @dataclass(frozen=True)
@@ -41,16 +124,38 @@ class VersionChange:
     version: StoryVersion
     #: ("add" | "del" | "ctx", line) against the previous version; empty for the first.
     diff: list[tuple[str, str]]
+    #: (field, before, after) for the story's other fields that changed (urgency, pubstatus…).
+    fields: list[tuple[str, str, str]]
 
 
 def version_changes(versions: list[StoryVersion]) -> list[VersionChange]:
-    changes, previous = [], None
+    changes: list[VersionChange] = []
+    previous: StoryVersion | None = None
     for version in versions:
-        lines = version_text(version)
-        diff = _diff(previous, lines) if previous is not None else []
-        changes.append(VersionChange(version, diff))
-        previous = lines
+        if previous is None:
+            changes.append(VersionChange(version, [], []))
+        else:
+            diff = _diff(version_text(previous), version_text(version))
+            changes.append(VersionChange(version, diff, _changed_fields(previous, version)))
+        previous = version
     return changes
+
+
+def _changed_fields(before: StoryVersion, after: StoryVersion) -> list[tuple[str, str, str]]:
+    old, new = before.ninjs, after.ninjs
+    names = sorted((set(old) | set(new)) - NOT_COMPARED)
+    return [
+        (name, _shown(old.get(name)), _shown(new.get(name)))
+        for name in names
+        if old.get(name) != new.get(name)
+    ]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "–"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= FIELD_SHOWN else text[: FIELD_SHOWN - 1] + "…"
 
 
 def _diff(before: list[str], after: list[str]) -> list[tuple[str, str]]:
@@ -93,24 +198,3 @@ def current_translation(db: Session, story: Story) -> Translation | None:
     return db.scalar(
         select(Translation).where(Translation.story_version_id == story.current_version_id)
     )
-
-
-def qa_findings(translation: Translation | None) -> list[str]:
-    """QA findings as lines of text, whatever shape the gate stores them in."""
-    if translation is None or not translation.qa:
-        return []
-    qa = translation.qa
-    reasons = qa.get("reasons") if isinstance(qa, dict) else None
-    if isinstance(reasons, list):
-        return [_finding_text(reason) for reason in reasons]
-    return [f"{key}: {value}" for key, value in qa.items()]
-
-
-def _finding_text(reason: Any) -> str:
-    if isinstance(reason, dict):
-        message = reason.get("message") or reason.get("detail") or ""
-        code = reason.get("code") or reason.get("check") or ""
-        where = reason.get("segment")
-        text = f"{code}: {message}" if code and message else str(message or code or reason)
-        return f"{text} (segment {where})" if where is not None else text
-    return str(reason)

@@ -1,4 +1,6 @@
-"""Replaying deliveries by hand: one, or every failed one of a partner since a time.
+"""Replaying deliveries by hand: one, or every failed one (of a partner, since a time).
+
+The one implementation behind `syndikat deliveries replay`, the JSON API and the dashboard.
 
 A replay sends the same delivery again — same body, same `webhook-id` — with a fresh retry
 schedule, so a partner that deduplicates by `webhook-id` never stores a story twice. A delivery
@@ -30,30 +32,46 @@ class ReplayReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def replay(db: Session, delivery: Delivery, now: datetime) -> None:
+def replay(db: Session, delivery: Delivery, now: datetime, requested_by: str | None = None) -> None:
+    """Send `delivery` again; a partner that is disabled gets it once it is enabled again."""
     _check_replayable(db, delivery, now)
     delivery.state = DeliveryState.PENDING
     delivery.attempts = 0  # a fresh retry schedule; the attempt log keeps the history
     delivery.next_attempt_at = now
     delivery.claimed_until = None
-    events.record(db, delivery.story_id, "replayed", f"{delivery.event} to {delivery.partner.name}")
+    by = f" by {requested_by}" if requested_by else ""
+    events.record(
+        db,
+        delivery.story_id,
+        "replayed",
+        f"{delivery.event} to {delivery.partner.name}{by}",
+        delivery_id=delivery.id,
+        webhook_id=delivery.webhook_id,
+    )
     outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery.id)
 
 
-def replay_failed(db: Session, partner: Partner, since: datetime, now: datetime) -> ReplayReport:
-    """Replay the partner's dead and failing deliveries created since `since`."""
+def replay_failed(
+    db: Session,
+    partner: Partner | None,
+    since: datetime | None,
+    now: datetime,
+    requested_by: str | None = None,
+) -> ReplayReport:
+    """Replay the dead and failing deliveries of `partner` (None: of every partner) created
+    since `since` (None: ever)."""
     failed = (Delivery.state == DeliveryState.DEAD) | (
         (Delivery.state == DeliveryState.PENDING) & (Delivery.attempts > 0)
     )
-    query = (
-        select(Delivery)
-        .where(Delivery.partner_id == partner.id, Delivery.created_at >= since, failed)
-        .order_by(Delivery.id)
-    )
+    query = select(Delivery).where(failed).order_by(Delivery.id)
+    if partner is not None:
+        query = query.where(Delivery.partner_id == partner.id)
+    if since is not None:
+        query = query.where(Delivery.created_at >= since)
     report = ReplayReport()
     for delivery in db.scalars(query):
         try:
-            replay(db, delivery, now)
+            replay(db, delivery, now, requested_by)
         except ReplayRefused as exc:
             report.skipped.append((delivery.id, str(exc)))
         else:

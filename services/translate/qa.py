@@ -47,7 +47,7 @@ def check(
     source, target = segments.blocks_of(german), segments.blocks_of(english)
     problems = _structure(source, target) + _links(source, target)
     for index, (de, en) in enumerate(zip(source, target, strict=False)):
-        where = _where(de, index, source)
+        where = location(de, index, source)
         problems += _numbers(de, en, where)
         problems += _language(de, en, where, glossary)
         problems += _glossary(de, en, where, glossary)
@@ -60,7 +60,8 @@ def report(problems: list[Problem]) -> dict[str, Any]:
     return {"passed": not problems, "problems": [p.as_dict() for p in problems]}
 
 
-def _where(block: Block, index: int, blocks: list[Block]) -> str:
+def location(block: Block, index: int, blocks: list[Block]) -> str:
+    """Where a block is, as problems name it: "headlines[0]", "bodies[0] block 3 (p)"."""
     if not block.path:
         return block.field
     position = sum(1 for other in blocks[:index] if other.field == block.field) + 1

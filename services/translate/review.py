@@ -77,6 +77,8 @@ def edit_segment(
         polish=house_style.english_quotes,
     )
     translation.qa = qa.report(qa.check(version.ninjs, translation.ninjs, glossary))
+    # The reason the story waits follows the check, so the queue never shows a fixed problem.
+    story.move_to(StoryState.NEEDS_REVIEW, _waiting_because(translation.qa, reviewer))
     memory.remember_edit(db, units[index]["source"], english, glossary.version)
     events.record(db, story.id, "translation_edited", f"segment {index} by {reviewer}")
     return describe(db, story_id)
@@ -92,6 +94,13 @@ def approve(db: Session, story_id: uuid.UUID, reviewer: str) -> dict[str, Any]:
     events.record(db, story.id, "approved", f"by {reviewer}", open_qa_problems=open_problems)
     outbox.enqueue(db, tasks.FAN_OUT, story_version_id=translation.story_version_id)
     return describe(db, story_id)
+
+
+def _waiting_because(report: dict[str, Any], reviewer: str) -> str:
+    problems = report.get("problems") or []
+    if not problems:
+        return f"QA passed after an edit by {reviewer}; waiting for approval"
+    return "QA: " + "; ".join(problem["message"] for problem in problems[:5])
 
 
 def _current(db: Session, story_id: uuid.UUID) -> tuple[Story, Translation]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from shared import models
+from shared import models, search_index
 from shared.db import get_engine
 
 config = context.config
@@ -18,6 +18,7 @@ def run_migrations() -> None:
             target_metadata=models.Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=search_index.include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -7,8 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from shared.models.base import Base, utcnow
 from shared.models.sources import Source
@@ -68,6 +68,11 @@ class StoryVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    #: The story's source, copied here when the version is stored (`_copy_source_of_story`), so
+    #: a source's items in the last day and its latest item are one index range each, however
+    #: many stories there are. Nullable only because SQLite cannot add a NOT NULL reference to a
+    #: table that has rows; every version has one.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     #: The wire's own `version` as sent (ninjs carries it as a string).
     version: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default=VersionKind.ORIGINAL)
@@ -76,11 +81,21 @@ class StoryVersion(Base):
     versioncreated: Mapped[datetime | None]
     #: The story as stored: ninjs 2.x, HTML sanitised.
     ninjs: Mapped[dict[str, Any]]
-    #: Indexed: a source's items in the last 24 hours are counted from here.
-    #: Indexed: throughput (versions received in the last hour) and the 24-hour counts.
+    #: Indexed: throughput (versions received in the last hour); with `source_id`, a source's
+    #: items in the last 24 hours and its latest item.
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
+
+
+@event.listens_for(StoryVersion, "before_insert")
+def _copy_source_of_story(
+    _mapper: Mapper[StoryVersion], connection: Connection, version: StoryVersion
+) -> None:
+    if version.source_id is None:
+        version.source_id = connection.scalar(
+            select(Story.source_id).where(Story.id == version.story_id)
+        )
 
 
 class StoryEvent(Base):
@@ -102,3 +117,4 @@ class StoryEvent(Base):
 Index("ix_stories_created_at_id", Story.created_at, Story.id)
 Index("ix_stories_state_created_at_id", Story.state, Story.created_at, Story.id)
 Index("ix_stories_source_id_created_at_id", Story.source_id, Story.created_at, Story.id)
+Index("ix_story_versions_source_id_received_at", StoryVersion.source_id, StoryVersion.received_at)

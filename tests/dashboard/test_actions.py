@@ -1,27 +1,21 @@
-"""The dashboard's pages and buttons on live data: overview, partners, sources, dead letters,
-review queue."""
+"""The overview, the dead letters and resending, on live data."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
-from services.dashboard import review_actions
 from shared.models import (
     Delivery,
     DeliveryState,
     OutboxMessage,
-    Partner,
-    Source,
     StoryState,
-    TranslationStatus,
     utcnow,
 )
 from tests.support.dashboard import add_delivery, add_story
-from tests.support.factories import add_partner, add_source, new_secret
-from tests.support.receiver import Receiver
+from tests.support.factories import add_partner, add_source
 
 
 def fresh(db, model, key):  # type: ignore[no-untyped-def]
@@ -57,8 +51,8 @@ def test_the_overview_counts_states_the_last_hour_and_what_needs_attention(signe
     assert "<td>wire → English</td><td>4.0 s</td>" in hour
     assert "<td>wire → partner</td><td>10 s</td>" in hour
     attention = section(page, "attention")
-    assert "1 stories wait for review" in attention
-    assert "1 dead letters" in attention
+    assert "1 story waits for review" in attention
+    assert "1 dead letter" in attention
     assert "bad</a>: 0 retrying, 1 dead — HTTP 410: gone" in attention
     assert "sleepy</a> is quiet" in attention
     assert "wire</a> is quiet" not in attention
@@ -82,56 +76,46 @@ def test_the_overview_shows_queue_depths_from_redis(signed_in, redis_url):
     assert "<td>translate</td>" in before
 
 
-def test_partners_show_their_health_and_can_be_disabled_and_enabled(signed_in, post, db):
-    partner = add_partner(db, "24hw")
-    story = add_story(db, add_source(db), "Hafen")
-    add_delivery(db, story, partner, DeliveryState.PENDING, error="timed out", attempts=2)
-    row = signed_in.get("/partners").get_data(as_text=True).split('id="partner-', 2)[1]
-    assert "24hw" in row and "timed out" in row and 'class="num warn">1<' in row
-
-    answer = post(f"/partners/{partner.id}/disable", reason="site rebuild")
-    assert answer.status_code == 302
-    assert fresh(db, Partner, partner.id).disabled_reason == "site rebuild"
-    assert "site rebuild" in signed_in.get("/partners").get_data(as_text=True)
-    post(f"/partners/{partner.id}/enable")
-    assert fresh(db, Partner, partner.id).enabled is True
-
-
-def test_the_test_button_reports_what_the_partner_answered(signed_in, post, db):
-    with Receiver() as site:
-        partner = add_partner(db, endpoint=site.url, secret=new_secret())
-        post(f"/partners/{partner.id}/test")
-        site.wait_for(1)
-    page = signed_in.get("/partners").get_data(as_text=True)
-    assert "Test delivery accepted (HTTP 200)." in page
-
-
-def test_sources_show_when_they_last_sent_and_can_be_disabled(signed_in, post, db):
-    source = add_source(db, "stern")
-    add_story(db, source, "Neu")
-    page = signed_in.get("/sources").get_data(as_text=True)
-    assert "stern" in page and 'class="num">1<' in page and "quiet</span>" not in page
-    post(f"/sources/{source.id}/disable")
-    assert fresh(db, Source, source.id).enabled is False
-    assert "stern disabled." in signed_in.get("/sources").get_data(as_text=True)
-
-
-def test_dead_letters_filter_by_partner_and_replay(signed_in, post, db):
+def test_dead_letters_filter_by_partner_and_time_and_replay_one_or_all(signed_in, post, db):
     source = add_source(db)
     one, two = add_partner(db, "one"), add_partner(db, "two")
     first = add_delivery(db, add_story(db, source, "Eins"), one, DeliveryState.DEAD, error="e1")
     second = add_delivery(db, add_story(db, source, "Zwei"), two, DeliveryState.DEAD, error="e2")
+    old_story = add_story(db, source, "Alt", received=utcnow() - timedelta(days=3))
+    old = add_delivery(db, old_story, two, DeliveryState.DEAD, error="e3")
 
     page = signed_in.get(f"/dead-letters?partner={one.id}").get_data(as_text=True)
     assert f'id="delivery-{first.id}"' in page and f'id="delivery-{second.id}"' not in page
+    page = signed_in.get("/dead-letters?since=24h").get_data(as_text=True)
+    assert f'id="delivery-{second.id}"' in page and f'id="delivery-{old.id}"' not in page
 
     post(f"/deliveries/{first.id}/resend", next=f"/dead-letters?partner={one.id}")
     assert fresh(db, Delivery, first.id).state == DeliveryState.PENDING
-    answer = post("/dead-letters/replay")
+    answer = post("/dead-letters/replay", partner=str(two.id), since="24h")
     assert answer.status_code == 302
     assert fresh(db, Delivery, second.id).state == DeliveryState.PENDING
+    assert fresh(db, Delivery, old.id).state == DeliveryState.DEAD  # older than a day
+    page = signed_in.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "1 failed deliveries to two queued again." in page
+    post("/dead-letters/replay")
+    assert fresh(db, Delivery, old.id).state == DeliveryState.PENDING
     assert "No dead letters." in signed_in.get("/dead-letters").get_data(as_text=True)
-    assert len(db.scalars(select(OutboxMessage)).all()) == 2
+    queued = db.scalars(select(OutboxMessage.kwargs)).all()
+    assert sorted(kwargs["delivery_id"] for kwargs in queued) == [first.id, second.id, old.id]
+
+
+def test_a_time_without_a_zone_is_the_dashboards_and_a_bad_one_is_refused(signed_in, post, db):
+    partner = add_partner(db)
+    delivery = add_delivery(db, add_story(db, add_source(db), "Eins"), partner, DeliveryState.DEAD)
+    local = delivery.created_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M")
+    page = signed_in.get(f"/dead-letters?since={local}").get_data(as_text=True)
+    assert f'id="delivery-{delivery.id}"' in page
+
+    answer = signed_in.get("/dead-letters?since=yesterday")
+    assert answer.status_code == 400
+    assert "is neither an ISO 8601 time nor an age" in answer.get_data(as_text=True)
+    post("/dead-letters/replay", since="yesterday")
+    assert fresh(db, Delivery, delivery.id).state == DeliveryState.DEAD
 
 
 def test_resend_from_the_story_page_comes_back_to_it_with_a_message(signed_in, post, db):
@@ -141,57 +125,20 @@ def test_resend_from_the_story_page_comes_back_to_it_with_a_message(signed_in, p
     assert answer.headers["Location"] == f"/stories/{story.id}#deliveries"
     page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
     assert f"Queued again for 24hw ({delivery.webhook_id})." in page
-    assert "queued again by editor" in page.split('id="timeline"', 1)[1]
+    assert "story.published to 24hw by editor" in page.split('id="timeline"', 1)[1]
 
 
-def test_a_refused_resend_says_why(signed_in, post, db):
+def test_a_refused_resend_says_why_and_a_disabled_partners_waits(signed_in, post, db):
     story = add_story(db, add_source(db), "Hafen")
-    delivery = add_delivery(db, story, add_partner(db, "off", enabled=False))
-    post(f"/deliveries/{delivery.id}/resend")
+    partner = add_partner(db, "moved-on")
+    replaced = add_delivery(db, story, partner, DeliveryState.DEAD)
+    add_delivery(db, story, partner, event="story.updated")
+    off = add_delivery(db, story, add_partner(db, "off", enabled=False), DeliveryState.DEAD)
+
+    post(f"/deliveries/{replaced.id}/resend")
     page = signed_in.get("/dead-letters").get_data(as_text=True)
-    assert "Not resent: partner off is disabled; enable it first" in page
-
-
-def test_the_review_queue_lists_held_stories_with_the_gates_reasons(signed_in, db):
-    source = add_source(db)
-    held = add_story(
-        db,
-        source,
-        "Zahlen fehlen",
-        state=StoryState.NEEDS_REVIEW,
-        translation_status=TranslationStatus.NEEDS_REVIEW,
-        qa={"reasons": ["number 4,2 missing", {"code": "german_left", "segment": 3}]},
-    )
-    add_story(db, source, "Fine")
-    page = signed_in.get("/review").get_data(as_text=True)
-    table = page.split('id="review-queue"', 1)[1]
-    assert "Zahlen fehlen" in table and "Fine" not in table
-    assert "<li>number 4,2 missing</li>" in table
-    assert "<li>german_left (segment 3)</li>" in table
-    assert f"/review/{held.id}/approve" in table
-
-
-@pytest.mark.parametrize(
-    ("path", "form"), [("approve", {}), ("segments/0", {"text": "The numbers are missing"})]
-)
-def test_review_actions_go_through_the_adapter(signed_in, post, db, monkeypatch, path, form):
-    story = add_story(db, add_source(db), "Zahlen", state=StoryState.NEEDS_REVIEW)
-    calls = []
-    monkeypatch.setattr(review_actions, "approve", lambda *args: calls.append(args))
-    monkeypatch.setattr(review_actions, "edit_segment_and_approve", lambda *a: calls.append(a))
-    answer = post(f"/review/{story.id}/{path}", **form)
-    assert answer.headers["Location"] == f"/stories/{story.id}"
-    assert calls == [(story.id, *([0, "The numbers are missing"] if form else []), "editor")]
-
-
-def test_until_the_review_module_lands_review_actions_say_so(signed_in, post, db):
-    story = add_story(db, add_source(db), "Zahlen", state=StoryState.NEEDS_REVIEW)
-    post(f"/review/{story.id}/approve")
-    page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
-    assert "Not done: approving and editing come with the translation review module" in page
-
-
-def test_an_empty_segment_edit_is_refused(signed_in, post, db):
-    story = add_story(db, add_source(db), "Zahlen", state=StoryState.NEEDS_REVIEW)
-    post(f"/review/{story.id}/segments/0", text="  ")
-    assert "cannot be empty" in signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert "Not resent: a later delivery of the story replaced it" in page
+    post(f"/deliveries/{off.id}/resend")
+    page = signed_in.get("/dead-letters").get_data(as_text=True)
+    assert "off is disabled: it goes once enabled." in page
+    assert fresh(db, Delivery, off.id).state == DeliveryState.PENDING

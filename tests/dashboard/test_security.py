@@ -12,17 +12,39 @@ from shared.models import Partner, User
 from tests.support.dashboard import PASSWORD, add_delivery, add_story, csrf_token, sign_in
 from tests.support.factories import add_partner, add_source
 
-PAGES = ["/", "/overview/live", "/stories", "/review", "/partners", "/sources", "/dead-letters"]
+PAGES = [
+    "/",
+    "/overview/live",
+    "/stories",
+    "/review",
+    "/partners",
+    "/partners/new",
+    "/partners/1",
+    "/sources",
+    "/sources/new",
+    "/sources/1",
+    "/dead-letters",
+    "/glossary",
+]
+STORY = "00000000-0000-0000-0000-000000000001"
 FORMS = [
     "/logout",
     "/deliveries/1/resend",
     "/dead-letters/replay",
+    "/partners/new",
+    "/partners/1",
     "/partners/1/enable",
     "/partners/1/disable",
     "/partners/1/test",
+    "/partners/1/feed-token",
+    "/sources/new",
+    "/sources/1",
     "/sources/1/enable",
     "/sources/1/disable",
-    "/review/00000000-0000-0000-0000-000000000001/approve",
+    "/glossary/terms",
+    "/glossary/terms/remove",
+    f"/review/{STORY}/approve",
+    f"/review/{STORY}/segments/0",
 ]
 
 
@@ -172,3 +194,92 @@ def test_a_bad_time_zone_setting_is_a_clear_error_at_start(db_env, monkeypatch):
 def test_the_login_page_says_how_users_are_made(client):
     page = client.get("/login").get_data(as_text=True)
     assert "syndikat users add" in page
+
+
+def rate_limited_app(monkeypatch, proxies: str):  # type: ignore[no-untyped-def]
+    from tests.support import services
+
+    monkeypatch.setenv("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", proxies)
+    services.reset_settings()
+    return create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+
+
+def sign_in_from(client, editor, address: str) -> int:  # type: ignore[no-untyped-def]
+    token = csrf_token(client)
+    answer = client.post(
+        "/login",
+        data={"csrf_token": token, "name": editor, "password": "wrong password!"},
+        headers={"X-Forwarded-For": address},
+    )
+    return answer.status_code
+
+
+def test_behind_a_trusted_proxy_the_sign_in_limit_counts_each_client(db_env, editor, monkeypatch):
+    client = rate_limited_app(monkeypatch, "1").test_client()
+    assert [sign_in_from(client, editor, "203.0.113.7") for _ in range(11)][-1] == 429
+    assert sign_in_from(client, editor, "198.51.100.9") == 401  # another client: not limited
+
+
+def test_without_trusted_proxies_forwarded_addresses_are_not_believed(db_env, editor, monkeypatch):
+    client = rate_limited_app(monkeypatch, "0").test_client()
+    answers = [sign_in_from(client, editor, f"203.0.113.{n}") for n in range(11)]
+    assert answers[-1] == 429  # one client (the proxy), however many addresses it claims
+
+
+def test_behind_a_trusted_proxy_https_is_known_and_the_csrf_check_wants_a_referrer(
+    db_env, editor, monkeypatch
+):
+    client = rate_limited_app(monkeypatch, "1").test_client()
+    token = csrf_token(client)
+    form = {"csrf_token": token, "name": editor, "password": PASSWORD}
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "news.example"}
+    refused = client.post("/login", data=form, headers=https)
+    assert refused.status_code == 400 and "referrer" in refused.get_data(as_text=True)
+    accepted = client.post(
+        "/login", data=form, headers=https | {"Referer": "https://news.example/login"}
+    )
+    assert accepted.status_code == 302
+
+
+HOSTILE = [
+    "\x00",
+    "A" * 100_000,
+    "<script>alert(1)</script>",
+    "../../../etc/passwd",
+    "' OR 1=1 --",
+    "😀 \u202e\ufeff",
+    "%s%n{source}{0}",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v[:12]))
+def test_hostile_form_values_get_a_clear_answer_never_an_error(post, db, value):
+    story = add_story(db, add_source(db, "wire"), "Hafen")
+    partner = add_partner(db, "24hw")
+    fields = [
+        *("name", "kind", "url", "folder", "secret", "language", "attribution"),
+        *("poll_interval_seconds", "quiet_after_seconds", "method", "endpoint", "languages"),
+        *("subjects", "sources", "urgency", "attribution_template", "byline_policy", "byline"),
+        *("wordpress_user", "wordpress_app_password", "wordpress_author_id", "source"),
+        *("target", "reason", "english", "then", "partner", "since", "next"),
+    ]
+    form = dict.fromkeys(fields, value)
+    for path in [
+        "/sources/new",
+        f"/sources/{story.source_id}",
+        "/partners/new",
+        f"/partners/{partner.id}",
+        f"/partners/{partner.id}/disable",
+        "/glossary/terms",
+        "/glossary/terms/remove",
+        "/dead-letters/replay",
+        f"/review/{story.id}/segments/0",
+        f"/review/{story.id}/approve",
+    ]:
+        answer = post(path, **form)
+        assert answer.status_code < 500, (path, answer.status_code)
+        location = answer.headers.get("Location", "")
+        assert not location.startswith(("//", "http", "javascript")), location
+    if value == "\x00":  # refused before any handler: the disable did not happen
+        assert db.get(Partner, partner.id).enabled is True

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.models import DeliveryState, StoryState, StoryVersion, TranslationStatus, utcnow
+from shared.models import DeliveryState, StoryState, StoryVersion, utcnow
 from tests.support.dashboard import add_delivery, add_story, german_doc
 from tests.support.factories import add_partner, add_source
 
@@ -108,36 +108,23 @@ def test_a_pasted_story_id_uri_or_webhook_id_opens_the_story(signed_in, db):
         assert answer.headers["Location"] == f"/stories/{story.id}"
 
 
-def test_the_story_page_shows_german_and_english_side_by_side(signed_in, db):
+def test_the_story_page_shows_german_and_english_block_by_block(signed_in, db):
     story = add_story(db, add_source(db), "Hafen meldet Rekord")
     page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
-    rows = re.findall(r'<tr id="segment-(\d+)">(.*?)</tr>', page, re.S)
+    rows = re.findall(r'<tr id="block-(\d+)" class="block">(.*?)</tr>', page, re.S)
     assert [index for index, _ in rows] == ["0", "1", "2"]
     first, second = rows[0][1], rows[1][1]
+    assert "headlines[0]" in first
     assert "Hafen meldet Rekord" in first and "EN: Hafen meldet Rekord" in first
+    assert "bodies[0] block 1 (p)" in second
     assert "Der Hafen meldet einen Rekord." in second and "The port reports a record." in second
-
-
-def test_the_story_page_shows_qa_findings_and_review_actions(signed_in, db):
-    qa = {"reasons": [{"code": "number_missing", "message": "4,2 not in English", "segment": 2}]}
-    story = add_story(
-        db,
-        add_source(db),
-        "Zahlen",
-        state=StoryState.NEEDS_REVIEW,
-        translation_status=TranslationStatus.NEEDS_REVIEW,
-        qa=qa,
-    )
-    page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
-    assert "number_missing: 4,2 not in English (segment 2)" in page
-    assert f"/review/{story.id}/approve" in page
-    assert f"/review/{story.id}/segments/1" in page
 
 
 def test_the_story_page_shows_what_changed_between_versions(signed_in, db):
     story = add_story(db, add_source(db), "Erste Fassung")
     doc = german_doc(story.uri, "Zweite Fassung", version="2")
     doc["bodies"][0]["value"] = "<p>Der Hafen meldet einen Rekord.</p><p>Neu: 4,2 Prozent.</p>"
+    doc["urgency"] = 2
     db.add(StoryVersion(story_id=story.id, version="2", kind="update", ninjs=doc))
     db.commit()
     page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
@@ -147,6 +134,7 @@ def test_the_story_page_shows_what_changed_between_versions(signed_in, db):
     assert '<span class="add">+ Neu: 4,2 Prozent.</span>' in versions
     assert '<span class="del">− Die Zahlen steigen.</span>' in versions
     assert versions.index("Version 2") < versions.index("Version 1")
+    assert "<li><strong>urgency</strong>: – → 2</li>" in versions
 
 
 def test_the_story_page_shows_timeline_and_deliveries_with_attempts(signed_in, db):

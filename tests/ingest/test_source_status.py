@@ -6,6 +6,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from services.ingest.source_status import activity, describe
 from shared.models import Story, StoryVersion, utcnow
 from tests.support.factories import add_source
@@ -75,3 +77,29 @@ def test_a_new_source_is_waiting_and_a_disabled_one_says_so(db):
 
     assert status(db, waiting)["health"] == "waiting"
     assert status(db, disabled)["health"] == "disabled"
+
+
+def test_the_latest_item_is_the_newest_version_even_an_update_to_an_old_story(db):
+    source = add_source(db, "hnd", quiet_after_seconds=3 * 86_400)
+    add_versions(db, source, timedelta(days=4), timedelta(days=2))
+    add_versions(db, add_source(db, "other"), timedelta(minutes=1))
+
+    shown = status(db, source)
+
+    received = db.scalars(
+        select(StoryVersion.received_at).where(StoryVersion.source_id == source.id)
+    ).all()
+    assert shown["last_item_at"] == max(received).isoformat()
+    assert shown["items_last_24h"] == 0
+    assert shown["health"] == "ok"  # an update two days ago, quiet only after three
+
+
+def test_every_stored_version_knows_its_source(db):
+    source = add_source(db, "hnd")
+    story = Story(id=uuid.uuid4(), uri="urn:test:one", source=source)
+    db.add(story)
+    db.commit()
+    db.add(StoryVersion(story_id=story.id, version="1", ninjs={}))  # no source given
+    db.commit()
+
+    assert db.scalars(select(StoryVersion.source_id)).all() == [source.id]

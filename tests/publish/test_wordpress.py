@@ -486,3 +486,18 @@ def test_a_partner_without_credentials_is_refused_before_any_request(scripted):
 )
 def test_every_form_of_endpoint_reaches_the_rest_api(endpoint, expected):
     assert str(rest_url(endpoint, "/wp/v2/posts/7")) == expected
+
+
+def test_a_test_delivery_checks_the_login_and_posts_nothing(site, admin):
+    before = admin.get("wp/v2/posts", params={"status": "any", "context": "edit"}).json()
+    good = outgoing(english_story(), f"{site.url}/wp-json/", editor_login(site), "syndikat.test")
+    wrong = {"user": site.editor.login, "app_password": "abcd efgh ijkl mnop qrst uvwx"}
+    bad = outgoing(english_story(), f"{site.url}/wp-json/", wrong, "syndikat.test")
+
+    passed, refused = WORDPRESS.test(good), WORDPRESS.test(bad)
+
+    assert passed.ok and passed.extra["signed_in_as"] == site.editor.login
+    assert refused.status_code == 401
+    assert "refused user 'syndikat' with this application password" in refused.error
+    after = admin.get("wp/v2/posts", params={"status": "any", "context": "edit"}).json()
+    assert [post["id"] for post in after] == [post["id"] for post in before]

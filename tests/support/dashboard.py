@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.models import (
@@ -34,6 +35,13 @@ def csrf_token(client: Any, path: str = "/login") -> str:
     match = _TOKEN.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def form_error(answer: Any) -> str:
+    """The error a refused form's page shows above the form (HTML-escaped)."""
+    page = answer.get_data(as_text=True)
+    assert 'id="form-error">' in page, page
+    return page.split('id="form-error">', 1)[1].split("</p>", 1)[0]
 
 
 def sign_in(client: Any, name: str, password: str = PASSWORD, next_path: str = "") -> Any:
@@ -128,6 +136,7 @@ def add_delivery(
     after: float = 5.0,
     error: str | None = None,
     attempts: int = 1,
+    event: str = "story.published",
 ) -> Delivery:
     planned = story.created_at + timedelta(seconds=after / 2)
     finished = story.created_at + timedelta(seconds=after)
@@ -136,6 +145,7 @@ def add_delivery(
         partner=partner,
         story_id=story.id,
         story_version_id=story.current_version_id,
+        event=event,
         state=state,
         attempts=attempts,
         last_status_code=200 if delivered else 500,
@@ -159,3 +169,19 @@ def add_delivery(
         )
     db.commit()
     return delivery
+
+
+HURRIED_ENGINE = "tests.support.fixture_engine:HurriedEngine"
+#: The sentence of tests/fixtures/de-stadion.json the hurried engine renders without its number.
+LOST_NUMBER = "Der Bau soll 1,15 Milliarden Euro kosten."
+
+
+def held_story(db: Session) -> Story:
+    """tests/fixtures/de-stadion.json taken in and translated by the real pipeline with an engine
+    that loses a number: the QA gate holds it. Run with SYNDIKAT_ENGINE=HURRIED_ENGINE."""
+    from services.translate import pipeline
+    from tests.support.factories import fixture_story, store_story
+
+    version_id = store_story(db, fixture_story("de-stadion.json"))
+    assert pipeline.translate_version(version_id) == "needs review"
+    return db.scalars(select(Story).where(Story.current_version_id == version_id)).one()

@@ -169,3 +169,22 @@ class RecordingEngine(InstantEngine):
     ) -> list[str]:
         RecordingEngine.asked.extend(segments)
         return super().translate(segments, source_language, target_language)
+
+
+class HurriedEngine(FixtureEngine):
+    """The fixture English with one number lost, as engines sometimes do: the QA gate holds
+    the story. For review tests."""
+
+    name = "hurried"
+    #: German unit -> the English that loses its number.
+    LOST: ClassVar[dict[str, str]] = {
+        "Der Bau soll 1,15 Milliarden Euro kosten.": "Construction is to cost over a billion euros."
+    }
+
+    def translate(
+        self, segments: Sequence[str], source_language: str, target_language: str
+    ) -> list[str]:
+        english = super().translate(segments, source_language, target_language)
+        return [
+            self.LOST.get(segment, text) for segment, text in zip(segments, english, strict=True)
+        ]

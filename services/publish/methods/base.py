@@ -44,6 +44,9 @@ class Outcome:
 
 
 class DeliveryMethod(Protocol):
+    """Sends one event to one partner. A method whose `send` would publish something visible
+    to readers (WordPress) also has `test(outgoing)`: check the line, publish nothing."""
+
     name: str
 
     def send(self, outgoing: Outgoing) -> Outcome: ...

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -28,6 +29,14 @@ class WordPressMethod:
     name = "wordpress"
 
     def send(self, outgoing: Outgoing) -> Outcome:
+        return self._on_site(outgoing, _deliver)
+
+    def test(self, outgoing: Outgoing) -> Outcome:
+        """Check the address and the Application Password without publishing anything."""
+        return self._on_site(outgoing, _who_signs_in)
+
+    @staticmethod
+    def _on_site(outgoing: Outgoing, work: Callable[[WordPressSite, Outgoing], Outcome]) -> Outcome:
         user = outgoing.credentials.get("user")
         app_password = outgoing.credentials.get("app_password")
         if not (user and app_password and outgoing.endpoint):
@@ -35,12 +44,20 @@ class WordPressMethod:
         try:
             _author_id(outgoing.credentials)  # a bad one is refused before anything is sent
             with http.client() as client:
-                site = WordPressSite(client, outgoing.endpoint, user, app_password)
-                if outgoing.event == KILLED:
-                    return _trash(site, outgoing.remote_id)
-                return _publish(site, outgoing)
+                return work(WordPressSite(client, outgoing.endpoint, user, app_password), outgoing)
         except WordPressError as error:
             return Outcome(error.status_code, str(error), retry_after=error.retry_after)
+
+
+def _deliver(site: WordPressSite, outgoing: Outgoing) -> Outcome:
+    if outgoing.event == KILLED:
+        return _trash(site, outgoing.remote_id)
+    return _publish(site, outgoing)
+
+
+def _who_signs_in(site: WordPressSite, _outgoing: Outgoing) -> Outcome:
+    me = site.call("GET", "/wp/v2/users/me", params={"context": "edit"})
+    return Outcome(200, extra={"signed_in_as": me.get("slug") if isinstance(me, dict) else None})
 
 
 def _publish(site: WordPressSite, outgoing: Outgoing) -> Outcome:

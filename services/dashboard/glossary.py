@@ -1,0 +1,63 @@
+"""The glossary: German terms with a fixed English and names never translated, with the
+glossary's version; add and remove through `services.translate.glossary` (as the CLI and API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from services.dashboard.messages import say
+from services.translate import glossary
+from shared import db as database
+from shared.models import TermKind
+
+bp = Blueprint("glossary", __name__)
+
+
+@bp.get("/glossary")
+def index() -> Any:
+    return _page()
+
+
+@bp.post("/glossary/terms")
+def add() -> Any:
+    source = request.form.get("source", "")
+    target = request.form.get("target", "").strip() or None
+    kind = request.form.get("kind", TermKind.TERM)
+    with database.session() as db:
+        try:
+            term, version = glossary.add_term(db, source, target, kind)
+        except glossary.GlossaryError as exc:
+            db.rollback()
+            entered = {"source": source[:300], "target": (target or "")[:300], "kind": kind}
+            return _page(error=f"Not added: {exc}.", entered=entered), 422
+    say(f"{term.source} → {term.target} ({term.kind}); glossary version {version}.", "success")
+    return redirect(url_for("glossary.index"))
+
+
+@bp.post("/glossary/terms/remove")
+def remove() -> Any:
+    source = request.form.get("source", "")
+    with database.session() as db:
+        try:
+            version = glossary.remove_term(db, source)
+        except glossary.GlossaryError as exc:
+            say(f"Not removed: {exc}.", "error")
+        else:
+            say(f"{source.strip()} removed; glossary version {version}.", "success")
+    return redirect(url_for("glossary.index"))
+
+
+def _page(error: str | None = None, entered: dict[str, str] | None = None) -> str:
+    with database.session() as db:
+        current = glossary.snapshot(db)
+    terms = sorted(current.terms, key=lambda term: (term.kind, term.source.casefold()))
+    return render_template(
+        "dashboard/glossary.html",
+        version=current.version,
+        terms=terms,
+        kinds=[kind.value for kind in TermKind],
+        error=error,
+        entered=entered or {"source": "", "target": "", "kind": TermKind.TERM},
+    )
