@@ -1,8 +1,9 @@
 """Headless Chromium for browser tests: Debian's `chromium` driven by Playwright.
 
 Playwright's own browser downloads are never used (`playwright install` fetches a build from
-outside the package registries); the tests skip with the reason when Debian's Chromium is
-missing or does not start.
+outside the package registries): Debian's Chromium is installed on first use where we may
+(tests/support/debian.py), and the tests skip with the reason where it cannot be had or does
+not start.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.debian import PackagesUnavailable, ensure_debian_packages
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -22,9 +25,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
-    if not executable:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    try:
+        ensure_debian_packages(("chromium",), _chromium_path)
+    except PackagesUnavailable as exc:
+        pytest.skip(f"Debian's chromium: {exc}")
+    executable = _chromium_path()
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
@@ -38,6 +43,10 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def _chromium_path() -> str | None:
+    return str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
 
 
 class Screenshots:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tests.support.debian import PackagesUnavailable, ensure_debian_packages
 from tests.support.ports import free_port
 
 WORDPRESS_DIR = Path("/usr/share/wordpress")
@@ -108,21 +109,10 @@ def running_site(workdir: Path) -> Iterator[Site]:
 
 
 def ensure_packages() -> None:
-    if _installed():
-        return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise Unavailable(
-            "WordPress is not installed and cannot be installed here (needs root and apt-get): "
-            "apt-get install --no-install-recommends " + " ".join(PACKAGES)
-        )
-    environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    for command in (["apt-get", "update", "-q"], install):
-        done = subprocess.run(command, env=environment, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise Unavailable(f"{' '.join(command)} failed: {done.stderr.strip()[-500:]}")
-    if not _installed():
-        raise Unavailable("WordPress is still missing after apt-get install")
+    try:
+        ensure_debian_packages(PACKAGES, _installed)
+    except PackagesUnavailable as exc:
+        raise Unavailable(f"WordPress: {exc}") from exc
 
 
 def _installed() -> bool:
