@@ -9,7 +9,10 @@ from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
 from services.translate.cli import glossary_group, models_group
+from shared import db as database
 from shared import migrate
+from shared.crypto import SecretDecryptionError
+from shared.key_rotation import reencrypt_secrets
 
 
 @click.group()
@@ -28,6 +31,20 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     migrate.upgrade(revision=revision)
     click.echo("database is up to date")
+
+
+@db_group.command("reencrypt-secrets")
+def db_reencrypt_secrets() -> None:
+    """Rewrite every stored secret under the first key of SYNDIKAT_SECRET_KEY.
+
+    Run it after putting a new key first; afterwards the old key can be removed.
+    """
+    with database.session() as db:
+        try:
+            count = reencrypt_secrets(db)
+        except SecretDecryptionError as exc:
+            raise click.ClickException(f"{exc}; nothing was changed") from exc
+    click.echo(f"{count} stored secrets are now encrypted under the current key")
 
 
 for command in (

@@ -65,6 +65,17 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
+def reencrypt(token: str) -> str:
+    """The same secret encrypted under the current (first) key, read with any configured key."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise SecretDecryptionError(
+            "a stored secret cannot be re-encrypted: "
+            "none of the keys in SYNDIKAT_SECRET_KEY reads it"
+        ) from exc
+
+
 def derived_keys(purpose: str) -> list[bytes]:
     """Keys for one purpose (e.g. signing dashboard sessions), derived from the configured keys.
 

@@ -8,15 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 
+from services.cli import main
 from services.dashboard.users import save_user
 from services.publish import feeds, registry
 from shared import crypto
 from shared.config import SECRET_SETTINGS, load_settings
-from shared.models import Source, utcnow
+from shared.models import Partner, Source, utcnow
 from tests.support.factories import new_secret
 from tests.support.settings import changed_settings
+
+#: The key tests/conftest.py configures.
+OLD_KEY = "test-secret-key-not-for-production"
 
 
 def raw(db: Any, sql: str) -> Any:
@@ -73,12 +78,54 @@ def test_a_rotated_key_still_reads_what_the_old_key_wrote(db):
     db.add(Source(name="wire", secret=secret))
     db.commit()
     with changed_settings() as change:
-        change(SYNDIKAT_SECRET_KEY="a-new-key,test-secret-key-not-for-production")
+        change(SYNDIKAT_SECRET_KEY=f"a-new-key,{OLD_KEY}")
         crypto.reset_keys()
         db.expire_all()
         assert db.query(Source).one().secret == secret
         assert crypto.encrypt("x") != crypto.encrypt("x")  # the new key encrypts
     crypto.reset_keys()
+
+
+def test_reencrypting_lets_the_old_key_be_retired(db):
+    source_secret, partner_secret, password = new_secret(), new_secret(), "wp pass word"
+    db.add(Source(name="wire", secret=source_secret))
+    db.add(Partner(name="site", endpoint="https://site.example/hook", secret=partner_secret,
+                   credentials=password))  # fmt: skip
+    db.add(Partner(name="feed-only", method="feed"))  # no secret: left alone
+    db.commit()
+    written = raw(db, "SELECT secret FROM sources")[0]
+    with changed_settings() as change:
+        change(SYNDIKAT_SECRET_KEY=f"a-new-key,{OLD_KEY}")
+        crypto.reset_keys()
+
+        answer = CliRunner().invoke(main, ["db", "reencrypt-secrets"])
+
+        assert answer.exit_code == 0, answer.output
+        assert "3 stored secrets" in answer.output
+        assert raw(db, "SELECT secret FROM sources")[0] != written
+        change(SYNDIKAT_SECRET_KEY="a-new-key")  # the old key is gone
+        crypto.reset_keys()
+        db.expire_all()
+        site = db.query(Partner).filter_by(name="site").one()
+        assert db.query(Source).one().secret == source_secret
+        assert (site.secret, site.credentials) == (partner_secret, password)
+    crypto.reset_keys()
+
+
+def test_reencrypting_with_a_key_that_reads_nothing_changes_nothing(db):
+    db.add(Source(name="wire", secret=new_secret()))
+    db.commit()
+    written = raw(db, "SELECT secret FROM sources")[0]
+    with changed_settings() as change:
+        change(SYNDIKAT_SECRET_KEY="a-new-key")  # the key it was written with is missing
+        crypto.reset_keys()
+
+        answer = CliRunner().invoke(main, ["db", "reencrypt-secrets"])
+
+    crypto.reset_keys()
+    assert answer.exit_code != 0
+    assert "nothing was changed" in answer.output
+    assert raw(db, "SELECT secret FROM sources")[0] == written
 
 
 def test_redacted_settings_show_no_secret(monkeypatch):
