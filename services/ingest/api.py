@@ -31,7 +31,7 @@ def push_story(source_name: str) -> Any:
     Rate-limited per source (`services.ingest.push_limits`); replays: `services.ingest.replays`.
     """
     body = request.get_data(cache=False)
-    with database.session() as db:
+    with database.read_session() as db:
         source_id = _signed_source(db, source_name, body).id
     push_limits.mark_authenticated()
     with replays.claimed(source_id, request.headers["webhook-id"]):
