@@ -9,9 +9,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
+from shared.sqlite_writers import QueuedWriterConnection
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
+_read_factories: dict[str, sessionmaker[Session]] = {}
+#: Execution option of the connections `read_session` uses.
+_READ_ONLY = "syndikat_read_only"
+#: How long a SQLite writer waits for the write lock before its statement fails.
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -26,10 +32,15 @@ def _server_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "factory": QueuedWriterConnection}
+    )
+    database = engine.url.database
+    queue_path = f"{database}.writers" if database and database != ":memory:" else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.queue_path = queue_path
         # Several processes share the file: WAL lets readers run beside the writer; with WAL,
         # synchronous=NORMAL cannot corrupt the database and saves an fsync per commit. Foreign
         # keys are off by default in SQLite.
@@ -38,15 +49,26 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         # A deferred transaction that reads and later writes fails at once with SQLITE_BUSY
         # when another process wrote in between; taking the write lock up front makes it
-        # wait (busy_timeout) instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # wait (busy_timeout) instead. A transaction that only reads (`read_session`) needs no
+        # lock: with WAL it reads a consistent snapshot beside the writer.
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        # Writers queue up first (see shared.sqlite_writers); commit or rollback leaves.
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.join_writers(BUSY_TIMEOUT_SECONDS)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.leave_writers()
+            raise
 
     return engine
 
@@ -69,6 +91,29 @@ def session(url: str | None = None) -> Iterator[Session]:
         db.rollback()
         raise
     finally:
+        db.close()
+
+
+def _read_session_factory(url: str | None = None) -> sessionmaker[Session]:
+    url = url or get_settings().database_url
+    if url not in _read_factories:
+        reading = get_engine(url).execution_options(**{_READ_ONLY: True})
+        _read_factories[url] = sessionmaker(bind=reading, expire_on_commit=False)
+    return _read_factories[url]
+
+
+@contextmanager
+def read_session(url: str | None = None) -> Iterator[Session]:
+    """A transaction that only reads, always rolled back.
+
+    On SQLite it does not take the write lock, so it neither waits for writers nor holds them
+    up; whatever is written in it is discarded, never committed.
+    """
+    db = _read_session_factory(url)()
+    try:
+        yield db
+    finally:
+        db.rollback()
         db.close()
 
 

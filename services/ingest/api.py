@@ -31,11 +31,12 @@ def push_story(source_name: str) -> Any:
     Rate-limited per source (`services.ingest.push_limits`); replays: `services.ingest.replays`.
     """
     body = request.get_data(cache=False)
-    with database.session() as db:
-        source_id = _signed_source(db, source_name, body).id
+    with database.read_session() as db:
+        source = _signed_source(db, source_name, body)
+        source_id, kind = source.id, source.kind
     push_limits.mark_authenticated()
     with replays.claimed(source_id, request.headers["webhook-id"]):
-        intakes = _store(source_id, body)
+        intakes = _store(source_id, kind, body)
     return _accepted(intakes)
 
 
@@ -50,20 +51,24 @@ def _signed_source(db: Any, source_name: str, body: bytes) -> Source:
     return source
 
 
-def _store(source_id: int, body: bytes) -> list[Intake]:
-    refused: ApiError | None = None
-    with database.session() as db:
-        source = db.get_one(Source, source_id)
-        try:
-            intakes = _take(db, source, _documents(body, source.kind))
-            source_health.mark_success(source)
-        except ApiError as error:
-            refused = error
-    if refused is not None:
+def _store(source_id: int, kind: str, body: bytes) -> list[Intake]:
+    try:
+        # Parsed before the transaction: on SQLite that holds the write lock, and reading the
+        # document needs no database.
+        return _take_documents(source_id, _documents(body, kind))
+    except ApiError as refused:
         # Signed, so it really came from the wire: worth showing to whoever runs the source.
         _record_refusal(source_id, refused)
-        raise refused
-    return intakes
+        raise
+
+
+def _take_documents(source_id: int, documents: list[Any]) -> list[Intake]:
+    """Store the stories; when an `ApiError` refuses them, nothing is stored."""
+    with database.session() as db:
+        source = db.get_one(Source, source_id)
+        intakes = _take(db, source, documents)
+        source_health.mark_success(source)
+        return intakes
 
 
 def _verify_signature(secret: str, body: bytes) -> None:

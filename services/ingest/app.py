@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify
 
-from services.ingest import hardening, push_limits
+from services.ingest import hardening, language, push_limits
 from services.ingest.errors import register_error_handlers
 from shared.config import get_settings
 from shared.logging import configure_logging
@@ -36,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for target in BLUEPRINTS:
         app.register_blueprint(_load_blueprint(target))
     push_limits.init_app(app)
+    # Every push is checked for its language: load the detector before the first one arrives.
+    language.load_detector()
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -41,6 +41,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_detector() -> None:
+    """Load the detector now (a web process at start-up) instead of in the first story's push."""
+    _identifier()
+
+
 def detect(text: str) -> tuple[str, float]:
     language, probability = _identifier().classify(text)
     return str(language), float(probability)

@@ -54,8 +54,53 @@ def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dic
     """
     now = now or utcnow()
     ids = list(delivery_ids)
-    results = dict.fromkeys(ids, "not due")
-    prepared = _claim_and_prepare(ids, now)
+    if not ids:
+        return {}
+    with database.session() as db:
+        claimed = claim(db, ids, now)
+    return dict.fromkeys(ids, "not due") | send_claimed(claimed, now)
+
+
+def send_claimed(claimed: list[int], now: datetime) -> dict[int, str]:
+    """Send deliveries whose claim (see `claim`) has committed; returns what happened.
+
+    What they send is read after the claim committed, outside the claiming transaction: on
+    SQLite that transaction holds the database's write lock, and reading partners, stories and
+    their English does not need it. Were the reading to fail, the claims are handed back.
+    """
+    try:
+        prepared = _prepare(claimed, now)
+    except BaseException:
+        _release_claims(claimed)
+        raise
+    return _send_prepared(prepared, now)
+
+
+def _prepare(claimed: list[int], now: datetime) -> dict[int, outgoing.Sending]:
+    if not claimed:
+        return {}
+    with database.read_session() as db:
+        return outgoing.prepare(db, claimed, now)
+
+
+def _release_claims(claimed: list[int]) -> None:
+    """Make claimed, unsent deliveries sendable again at once (instead of when the lease ends)."""
+    try:
+        with database.session() as db:
+            db.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(claimed), Delivery.state == DeliveryState.SENDING)
+                .values(state=DeliveryState.PENDING, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+    except Exception:  # the database is failing: the claims expire and the sweep sends them
+        log.exception("could not hand back the claims on deliveries %s", claimed)
+
+
+def _send_prepared(prepared: dict[int, outgoing.Sending], now: datetime) -> dict[int, str]:
+    results: dict[int, str] = {}
+    if not prepared:
+        return results
     if len(prepared) == 1:
         [(delivery_id, sending)] = prepared.items()
         return results | _record_outcomes({delivery_id: _send(sending)}, now)
@@ -69,13 +114,15 @@ def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dic
     return results
 
 
-def _claim_and_prepare(ids: list[int], now: datetime) -> dict[int, outgoing.Sending]:
+def claim(db: Session, ids: list[int], now: datetime) -> list[int]:
+    """Claim the sendable ones of `ids` in `db`'s transaction; returns their ids.
+
+    Nothing may be sent before that transaction commits (see `send_claimed`).
+    """
     if not ids:
-        return {}
+        return []
     lease = timedelta(seconds=get_settings().delivery_timeout_seconds * 2 + 30)
-    with database.session() as db:
-        claimed = _claim(db, ids, now, lease)
-        return outgoing.prepare(db, claimed, now)
+    return _claim(db, ids, now, lease)
 
 
 def _claim(db: Session, ids: list[int], now: datetime, lease: timedelta) -> list[int]:

@@ -26,7 +26,12 @@ _RETRY = {
 
 @shared_task(name=tasks.FAN_OUT, **_RETRY)
 def fan_out(story_version_id: int) -> int:
-    """Plan the version's deliveries, then send them all at the same time."""
+    """Plan the version's deliveries, then send them all at the same time.
+
+    They are claimed in the transaction that plans them: a delivery is committed already
+    claimed, so it never waits for a second transaction before it can go out. As before, the
+    claim commits before any request is sent.
+    """
     with database.session() as db:
         created = fanout.fan_out(db, story_version_id)
         # A copy of this task that ran before (and died mid-send) planned them already: send
@@ -40,7 +45,9 @@ def fan_out(story_version_id: int) -> int:
             )
             .order_by(Delivery.id)
         ).all()
-    results = delivery.attempt_all(unsent)
+        now = utcnow()  # after planning: a new delivery is due from its creation on
+        claimed = delivery.claim(db, list(unsent), now)
+    results = delivery.send_claimed(claimed, now)
     return created or len(results)
 
 

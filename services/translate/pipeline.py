@@ -109,7 +109,7 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
     """The English of `doc`: memory first, the engine for the rest, house style, QA."""
     segmented = segments.segment(doc)
     units = [unit.text for unit in segmented.units]
-    with database.session() as db:
+    with database.read_session() as db:
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))

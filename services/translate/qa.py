@@ -137,6 +137,12 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def load_detector() -> None:
+    """Load the language detector now: a worker loads it once, before it forks its processes,
+    rather than each process in its first story's translation (about a second each)."""
+    _identifier()
+
+
 @cache
 def _identifier() -> LanguageIdentifier:
     # Only German or English matter here; deciding between the two is far more reliable than
