@@ -12,8 +12,10 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 
 @dataclass
@@ -32,19 +34,16 @@ class Request:
     headers: dict[str, str]
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     def __init__(self, etags: bool = True) -> None:
         self.pages: dict[str, Page] = {}
         self.requests: list[Request] = []
         self.etags = etags
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     def url(self, path: str) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return self.base_url + path
 
     def serve(self, path: str, body: bytes, **options: Any) -> str:
         page = Page(body, **options)
@@ -57,14 +56,6 @@ class FeedServer:
     def requests_for(self, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self._lock:

@@ -17,8 +17,10 @@ import re
 import threading
 import uuid
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 WORDS = {
     "Hallo": "Hello",
@@ -40,28 +42,17 @@ def word_by_word(text: str, glossary: dict[str, str] | None = None) -> str:
     return _WORD.sub(lambda m: WORDS.get(m.group(0), m.group(0)), text)
 
 
-class _Server:
+class _Server(LocalServer):
     def __init__(self, api_key: str = "") -> None:
         self.api_key = api_key
         self.requests: list[dict[str, Any]] = []
         self.failures: deque[tuple[int, dict[str, Any]]] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> Any:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url
 
     def fail_next(self, status: int, body: dict[str, Any] | None = None, times: int = 1) -> None:
         for _ in range(times):

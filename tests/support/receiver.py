@@ -8,8 +8,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Answer:
     raw: bytes | None = None
 
 
-class Receiver:
+class Receiver(LocalServer):
     """Use as a context manager; `url` is where to send, `requests` what arrived."""
 
     def __init__(self) -> None:
@@ -46,22 +48,11 @@ class Receiver:
         self.script: deque[Answer] = deque()
         self.default = Answer()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/hook"
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url + "/hook"
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         deadline = time.monotonic() + timeout
