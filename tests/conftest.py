@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,18 @@ def db(db_env: str) -> Iterator:
     yield session
     session.rollback()
     session.close()
+
+
+@pytest.fixture
+def syndikat(db_env: str) -> Callable[..., Any]:
+    """Runs the `syndikat` command on the test database: `syndikat("sources", "list")`."""
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,53 +14,45 @@ from tests.support.factories import FIXTURES, add_source, new_secret
 from tests.support.feed_server import FeedServer
 
 
-@pytest.fixture
-def run(db_env: str) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-def test_a_feed_source_is_added_polled_and_listed(run, db):
+def test_a_feed_source_is_added_polled_and_listed(syndikat, db):
     with FeedServer() as server:
         url = server.serve("/rss", (FIXTURES / "feeds" / "hnd-rss.xml").read_bytes())
-        added = run("sources", "add", "hnd", "--kind", "rss", "--url", url, "--interval", "120")
-        polled = run("sources", "poll", "hnd")
+        added = syndikat(
+            "sources", "add", "hnd", "--kind", "rss", "--url", url, "--interval", "120"
+        )
+        polled = syndikat("sources", "poll", "hnd")
 
     assert added.exit_code == 0, added.output
     assert polled.output.strip() == "hnd: 4 items: 3 stored, 0 known, 1 refused"
-    listed = run("sources", "list").output
+    listed = syndikat("sources", "list").output
     assert listed.startswith("hnd\trss\tok\t3 in 24 h\tlast item 20")
-    errors = run("sources", "errors", "hnd").output
+    errors = syndikat("sources", "errors", "hnd").output
     assert (
         "Rostocker Hafen meldet Passagierrekord\tthe item has neither a guid nor a link" in errors
     )
 
 
-def test_show_gives_settings_and_status_but_never_the_secret(run, db):
+def test_show_gives_settings_and_status_but_never_the_secret(syndikat, db):
     secret = new_secret()
-    run("sources", "add", "stern", "--secret", secret, "--attribution", "Source: Stern")
+    syndikat("sources", "add", "stern", "--secret", secret, "--attribution", "Source: Stern")
 
-    shown = run("sources", "show", "stern")
+    shown = syndikat("sources", "show", "stern")
 
     assert secret not in shown.output and "whsec_" not in shown.output
     status = json.loads(shown.output)
     assert status["has_secret"] is True
     assert status["attribution"] == "Source: Stern"
-    assert run("sources", "list").output.count(secret) == 0
+    assert syndikat("sources", "list").output.count(secret) == 0
 
 
-def test_add_changes_only_what_it_is_given_and_disable_enable_work(run, db):
-    run("sources", "add", "stern", "--secret", new_secret(), "--language", "de")
-    run("sources", "add", "stern", "--attribution", "Source: Stern")
-    run("sources", "disable", "stern")
+def test_add_changes_only_what_it_is_given_and_disable_enable_work(syndikat, db):
+    syndikat("sources", "add", "stern", "--secret", new_secret(), "--language", "de")
+    syndikat("sources", "add", "stern", "--attribution", "Source: Stern")
+    syndikat("sources", "disable", "stern")
 
     source = db.scalars(select(Source)).one()
     assert (source.language, source.attribution, source.enabled) == ("de", "Source: Stern", False)
-    run("sources", "enable", "stern")
+    syndikat("sources", "enable", "stern")
     db.refresh(source)
     assert source.enabled
 
@@ -75,7 +66,7 @@ def test_add_changes_only_what_it_is_given_and_disable_enable_work(run, db):
         (("--secret", "hunter2"), "starts with whsec_"),
     ],
 )
-def test_bad_settings_are_refused_with_a_reason(run, db, args, message):
+def test_bad_settings_are_refused_with_a_reason(syndikat, db, args, message):
     result = CliRunner().invoke(main, ["sources", "add", "x", *args])
 
     assert result.exit_code != 0
@@ -83,7 +74,7 @@ def test_bad_settings_are_refused_with_a_reason(run, db, args, message):
     assert db.scalars(select(Source)).all() == []
 
 
-def test_ingest_takes_xml_and_json_files_and_rejects_broken_ones(run, db, tmp_path):
+def test_ingest_takes_xml_and_json_files_and_rejects_broken_ones(syndikat, db, tmp_path):
     add_source(db, "hnd")
     broken = tmp_path / "broken.xml"
     broken.write_bytes(b"<nitf><head></nitf>")

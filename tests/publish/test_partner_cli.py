@@ -18,30 +18,20 @@ from tests.support.receiver import Answer
 from tests.support.settings import changed_settings
 
 
-@pytest.fixture
-def run(db_env: str) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def partner(db: Any, name: str) -> Partner:
     return db.scalars(select(Partner).where(Partner.name == name)).one()
 
 
-def test_a_webhook_partner_is_registered_with_filters_and_its_secret_stays_hidden(run, db):
+def test_a_webhook_partner_is_registered_with_filters_and_its_secret_stays_hidden(syndikat, db):
     secret = new_secret()
-    added = run(
+    added = syndikat(
         "partners", "add", "24hw", "--webhook", "http://127.0.0.1:9/hook", "--secret", secret,
         "--language", "de", "--subject", "Politik", "--source", "hnd", "--urgency", "3",
         "--attribution-template", "Via {source}", "--byline-policy", "partner",
         "--byline", "24HW Staff",
     )  # fmt: skip
-    shown = run("partners", "show", "24hw")
-    listed = run("partners", "list")
+    shown = syndikat("partners", "show", "24hw")
+    listed = syndikat("partners", "list")
 
     assert added.exit_code == 0, added.output
     saved = partner(db, "24hw")
@@ -58,18 +48,18 @@ def test_a_webhook_partner_is_registered_with_filters_and_its_secret_stays_hidde
     assert secret not in stored  # encrypted at rest
 
 
-def test_changing_a_partner_touches_only_what_is_given(run, db):
-    run("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", new_secret(),
+def test_changing_a_partner_touches_only_what_is_given(syndikat, db):
+    syndikat("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", new_secret(),
         "--language", "de", "--credential", "user=ed")  # fmt: skip
 
-    changed = run("partners", "add", "p", "--subject", "Sport", "--credential", "token=t0k3n")
+    changed = syndikat("partners", "add", "p", "--subject", "Sport", "--credential", "token=t0k3n")
 
     assert changed.exit_code == 0, changed.output
     saved = partner(db, "p")
     assert saved.endpoint == "http://127.0.0.1:9/a"
     assert saved.filters == {"languages": ["de"], "subjects": ["Sport"]}
     assert saved.credentials_dict() == {"user": "ed", "token": "t0k3n"}
-    assert "t0k3n" not in run("partners", "show", "p").output
+    assert "t0k3n" not in syndikat("partners", "show", "p").output
 
 
 @pytest.mark.parametrize(
@@ -93,7 +83,7 @@ def test_changing_a_partner_touches_only_what_is_given(run, db):
     ],
     ids=["bad secret", "no secret", "not http", "no endpoint", "template attribute"],
 )
-def test_bad_registrations_are_refused_and_nothing_is_stored(run, db, args, message):
+def test_bad_registrations_are_refused_and_nothing_is_stored(syndikat, db, args, message):
     refused = CliRunner().invoke(main, ["partners", "add", "bad", *args])
 
     assert refused.exit_code != 0
@@ -110,7 +100,7 @@ def test_bad_registrations_are_refused_and_nothing_is_stored(run, db, args, mess
         "http://[::ffff:127.0.0.1]/h",
     ],
 )
-def test_a_partner_url_at_a_private_address_is_refused_unless_allow_listed(run, db, url):
+def test_a_partner_url_at_a_private_address_is_refused_unless_allow_listed(syndikat, db, url):
     with changed_settings() as change:
         change(SYNDIKAT_ALLOW_PRIVATE_HOSTS="")
         refused = CliRunner().invoke(
@@ -121,9 +111,9 @@ def test_a_partner_url_at_a_private_address_is_refused_unless_allow_listed(run, 
     assert db.scalars(select(Partner)).all() == []
 
 
-def test_a_feed_partner_gets_a_token_shown_once_and_stored_hashed(run, db):
-    added = run("partners", "add", "puller", "--method", "feed")
-    renewed = run("partners", "feed-token", "puller")
+def test_a_feed_partner_gets_a_token_shown_once_and_stored_hashed(syndikat, db):
+    added = syndikat("partners", "add", "puller", "--method", "feed")
+    renewed = syndikat("partners", "feed-token", "puller")
 
     token = added.output.split("keep it): ")[1].split()[0]
     new_token = renewed.output.split("keep it): ")[1].split()[0]
@@ -131,23 +121,23 @@ def test_a_feed_partner_gets_a_token_shown_once_and_stored_hashed(run, db):
     saved = partner(db, "puller")
     assert saved.feed_token_hash and token not in saved.feed_token_hash
     assert "/v1/feeds/puller.atom" in added.output
-    assert new_token not in run("partners", "show", "puller").output
+    assert new_token not in syndikat("partners", "show", "puller").output
 
 
-def test_disable_and_enable_by_hand(run, db):
-    run("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", new_secret())
+def test_disable_and_enable_by_hand(syndikat, db):
+    syndikat("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", new_secret())
 
-    run("partners", "disable", "p", "--reason", "contract paused")
-    assert "disabled (contract paused" in run("partners", "list").output
-    assert "enabled" in run("partners", "enable", "p").output
+    syndikat("partners", "disable", "p", "--reason", "contract paused")
+    assert "disabled (contract paused" in syndikat("partners", "list").output
+    assert "enabled" in syndikat("partners", "enable", "p").output
     assert partner(db, "p").enabled is True and partner(db, "p").disabled_reason is None
 
 
-def test_rotating_a_secret_keeps_the_old_one_for_the_overlap(run, db):
+def test_rotating_a_secret_keeps_the_old_one_for_the_overlap(syndikat, db):
     old, new = new_secret(), new_secret()
-    run("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", old)
+    syndikat("partners", "add", "p", "--webhook", "http://127.0.0.1:9/a", "--secret", old)
 
-    rotated = run("partners", "rotate-secret", "p", "--secret", new, "--overlap-hours", "48")
+    rotated = syndikat("partners", "rotate-secret", "p", "--secret", new, "--overlap-hours", "48")
 
     assert rotated.exit_code == 0, rotated.output
     saved = partner(db, "p")
@@ -164,7 +154,7 @@ class StandInWordPress:
         raise AssertionError("nothing is sent here")
 
 
-def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(run, db, monkeypatch):
+def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(syndikat, db, monkeypatch):
     from services.publish import methods
 
     monkeypatch.setitem(
@@ -176,7 +166,7 @@ def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(run, db, mo
          "--user", "syndikat", "--author-id", "7"],
         input="abcd efgh ijkl\n",
     )  # fmt: skip
-    listed = run("partners", "list")
+    listed = syndikat("partners", "list")
 
     assert added.exit_code == 0, added.output
     saved = partner(db, "24hw")
@@ -188,16 +178,16 @@ def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(run, db, mo
     assert "abcd" not in added.output + listed.output
 
 
-def test_deliveries_are_listed_and_replayed_from_the_shell(run, db, wire, partner_site):
+def test_deliveries_are_listed_and_replayed_from_the_shell(syndikat, db, wire, partner_site):
     add_partner(db, "24hw", endpoint=partner_site.url)
     fan_out(db, translated_version(db))
     target = only_delivery(db, "24hw")
     partner_site.script.append(Answer(status=500))
     delivery.attempt(target.id)
 
-    listed = run("deliveries", "list", "--partner", "24hw", "--state", "pending")
-    by_partner = run("deliveries", "replay", "--partner", "24hw", "--since", "1h")
-    one = run("deliveries", "replay", str(target.id))
+    listed = syndikat("deliveries", "list", "--partner", "24hw", "--state", "pending")
+    by_partner = syndikat("deliveries", "replay", "--partner", "24hw", "--since", "1h")
+    one = syndikat("deliveries", "replay", str(target.id))
     refused = CliRunner().invoke(main, ["deliveries", "replay", "999999"])
     no_since = CliRunner().invoke(main, ["deliveries", "replay", "--partner", "24hw"])
 
