@@ -6,9 +6,11 @@ Ingest verifies pushes with the same scheme, and publish signs what it sends to 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from standardwebhooks import Webhook
+
+from shared import clock
 
 
 def new_message_id() -> str:
@@ -23,7 +25,7 @@ def signed_headers(
 ) -> dict[str, str]:
     """Headers for `body`: with several secrets (during a rotation) one signature per secret."""
     message_id = webhook_id or new_message_id()
-    now = sent_at or datetime.now(UTC)
+    now = sent_at or clock.now()
     secrets = [secret] if isinstance(secret, str) else secret
     signatures = " ".join(Webhook(s).sign(message_id, now, body) for s in secrets)
     return {

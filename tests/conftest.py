@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from shared import clock as shared_clock
 from tests.support import api, services
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -34,6 +36,37 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     services.forget_redis_keys(os.environ["REDIS_URL"], os.environ["SYNDIKAT_REDIS_KEY_PREFIX"])
     services.stop_embedded_redis()
+
+
+#: Where a test's stopped clock starts. Far from any real date on purpose: only code that reads
+#: `shared.clock` sees it, so a test that mixes it with the wall clock fails at once, not on
+#: the day the calendar passes it.
+CLOCK_START = datetime(2031, 3, 3, 6, 0, tzinfo=UTC)
+
+
+class TestClock:
+    """The time every part of Syndikat sees in a test: stopped, moved on only by the test."""
+
+    def __init__(self, start: datetime) -> None:
+        shared_clock.set_to(start)
+
+    @property
+    def now(self) -> datetime:
+        return shared_clock.now()
+
+    def advance(self, by: timedelta | None = None, **units: float) -> datetime:
+        return shared_clock.advance(by if by is not None else timedelta(**units))
+
+    def set_to(self, when: datetime) -> datetime:
+        shared_clock.set_to(when)
+        return when
+
+
+@pytest.fixture
+def clock() -> Iterator[TestClock]:
+    """A stopped clock at CLOCK_START; `clock.advance(hours=2)` moves it on."""
+    yield TestClock(CLOCK_START)
+    shared_clock.reset()
 
 
 @pytest.fixture(scope="session")

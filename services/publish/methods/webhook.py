@@ -14,7 +14,7 @@ import httpx
 
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.payload import event_body
-from shared import http
+from shared import clock, http
 from shared.signing import signed_headers
 
 #: The statuses whose Retry-After header is honoured.
@@ -85,4 +85,4 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    return max((when - (now or clock.now())).total_seconds(), 0.0)
