@@ -4,6 +4,9 @@
 - An update goes to every partner that was given the story — as `story.updated` once something
   was sent to it — and to partners it newly matches (`story.published`).
 - A kill goes only to partners something was sent to (`story.killed`).
+- "Something was sent" means a request may have reached the partner: a delivery delivered or
+  attempted at least once, whatever came back, even if a newer version canceled it later (its
+  answer may have been lost while the partner published it).
 - A delivery of an older version that has not gone out yet is canceled: the newer version (or
   the kill) replaces it, so a partner that was down gets only the latest.
 - Pull-feed partners get their deliveries recorded as available in their feed.
@@ -106,11 +109,16 @@ def _deliveries_by_partner(db: Session, story: Story) -> dict[int, list[Delivery
 
 
 def _since_last_kill(deliveries: list[Delivery]) -> list[Delivery]:
-    """A partner's deliveries of a story since it was last killed (a story can return)."""
+    """A partner's deliveries of a story since it was last killed (a story can return).
+
+    A canceled delivery counts only if it was attempted: its request may have reached the
+    partner, so the partner may have the story. One canceled before any attempt never left.
+    """
     prior: list[Delivery] = []
     for delivery in deliveries:
         prior = [] if delivery.event == KILLED else prior
-        if delivery.event != KILLED and delivery.state != DeliveryState.CANCELED:
+        never_left = delivery.state == DeliveryState.CANCELED and delivery.attempts == 0
+        if delivery.event != KILLED and not never_left:
             prior.append(delivery)
     return prior
 

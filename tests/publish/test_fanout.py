@@ -197,3 +197,44 @@ def test_a_disabled_partner_that_had_the_story_still_gets_the_kill_when_back(
     fan_out(db, translated_version(db, version="2", pubstatus="canceled"))
 
     assert events_by_partner(db) == {"p": ["story.published:delivered", "story.killed:pending"]}
+
+
+def test_a_delivery_canceled_after_an_attempt_still_brings_the_kill(db, wire, partner_site):
+    """The first attempt may have reached the partner (its answer was lost); an update then
+    canceled it, and a kill came before the update was sent: the partner may have the story."""
+    add_partner(db, "lost-answer", endpoint=partner_site.url)
+    fan_out(db, translated_version(db))
+    partner_site.script.append(Answer(close=True))
+    assert delivery.attempt(only_delivery(db, "lost-answer").id) == "retrying"
+    fan_out(db, translated_version(db, version="2"))
+
+    fan_out(db, translated_version(db, version="3", pubstatus="canceled"))
+    kill = deliveries_to(db, "lost-answer")[-1]
+
+    assert events_by_partner(db) == {
+        "lost-answer": [
+            "story.published:canceled",
+            "story.updated:canceled",
+            "story.killed:pending",
+        ]
+    }
+    assert delivery.attempt(kill.id) == "delivered"
+    assert arrived(partner_site) == [("story.published", "1"), ("story.killed", "3")]
+
+
+def test_an_update_after_a_canceled_attempt_is_sent_as_an_update(db, wire, partner_site):
+    add_partner(db, "lost-answer", endpoint=partner_site.url)
+    fan_out(db, translated_version(db))
+    partner_site.script.append(Answer(close=True))
+    assert delivery.attempt(only_delivery(db, "lost-answer").id) == "retrying"
+    fan_out(db, translated_version(db, version="2"))
+
+    fan_out(db, translated_version(db, version="3"))
+
+    assert events_by_partner(db) == {
+        "lost-answer": [
+            "story.published:canceled",
+            "story.updated:canceled",
+            "story.updated:pending",
+        ]
+    }
