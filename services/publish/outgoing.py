@@ -114,4 +114,5 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         credentials=partner.credentials_dict(),
         story=data,
         remote_id=batch.remote_ids.get((delivery.partner_id, delivery.story_id)),
+        story_id=str(delivery.story_id),
     )

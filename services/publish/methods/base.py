@@ -22,6 +22,9 @@ class Outgoing:
     remote_id: str | None = None
     #: During a secret rotation, the old secret: webhooks then carry a signature for each.
     previous_secret: str | None = None
+    #: Syndikat's own id of the story, the same for all its versions and kills (a WordPress
+    #: post's slug is made from it, so a post whose creation answer was lost is found again).
+    story_id: str = ""
 
     @property
     def signing_secrets(self) -> list[str]:

@@ -2,18 +2,22 @@
 
 The partner's credentials (JSON) hold `user` and `app_password` (an Application Password) and
 may hold `author_id`, the partner's own editor to post as; without it the wire's byline opens
-the content. A story's post is found again by its slug, `<headline>-<hash of the story uri>`:
-a retry whose first attempt created the post but lost the answer finds it instead of posting
-twice. Later events of the story go to the post id the first delivery recorded.
+the content. Later events of the story go to the post id an earlier delivery recorded.
+
+A request may create the post while its answer is lost (a timeout, a dropped connection), so no
+post id is recorded. A story's post therefore carries a slug made from the story's own id
+(`syndikat-<story id>`, never the headline, which an update may change), and whenever no post
+id is recorded, the post with that slug is looked up (any status, trash included) first: a
+publish or update adopts and corrects it instead of posting twice, and a kill trashes it. A
+kill counts as done only once no such post is left; a failed lookup is retried.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import unicodedata
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -51,7 +55,7 @@ class WordPressMethod:
 
 def _deliver(site: WordPressSite, outgoing: Outgoing) -> Outcome:
     if outgoing.event == KILLED:
-        return _trash(site, outgoing.remote_id)
+        return _withdraw(site, outgoing)
     return _publish(site, outgoing)
 
 
@@ -63,10 +67,11 @@ def _who_signs_in(site: WordPressSite, _outgoing: Outgoing) -> Outcome:
 def _publish(site: WordPressSite, outgoing: Outgoing) -> Outcome:
     if outgoing.remote_id:
         return _update(site, _post_id(outgoing.remote_id), outgoing)
-    slug = post_slug(outgoing.story)
+    slug = post_slug(outgoing.story_id)
     existing = site.find_post(slug)
-    if existing is not None:  # an earlier attempt got through; its answer did not
-        return Outcome(200, remote_id=_id_of(existing), extra={"found_by_slug": slug})
+    if existing is not None:  # an earlier request made the post; its answer was lost
+        adopted = _update(site, _post_id(_id_of(existing)), outgoing)
+        return replace(adopted, extra=adopted.extra | {"found_by_slug": slug})
     fields, extra = _fields_with_terms(site, outgoing)
     post = site.call("POST", "/wp/v2/posts", json=fields | {"slug": slug, "status": "publish"})
     return Outcome(201, remote_id=_id_of(post), extra=extra)
@@ -103,10 +108,19 @@ def _fields_with_terms(
     return fields, {"terms_not_created": refused}
 
 
-def _trash(site: WordPressSite, remote_id: str | None) -> Outcome:
-    if not remote_id:
-        # Never a silent success: the post may still be on its way (a retried first delivery).
-        return Outcome(None, "no WordPress post is recorded for this story yet; nothing trashed")
+def _withdraw(site: WordPressSite, outgoing: Outgoing) -> Outcome:
+    """Trash the story's post: the recorded one, else the one carrying the story's slug."""
+    if outgoing.remote_id:
+        return _trash(site, outgoing.remote_id)
+    slug = post_slug(outgoing.story_id)
+    existing = site.find_post(slug)  # a failed lookup raises: the kill is retried
+    if existing is None:
+        return Outcome(200, extra={"no_post_with_slug": slug})  # nothing was ever posted
+    trashed = _trash(site, _id_of(existing))
+    return replace(trashed, extra=trashed.extra | {"found_by_slug": slug})
+
+
+def _trash(site: WordPressSite, remote_id: str) -> Outcome:
     try:
         site.call("DELETE", f"/wp/v2/posts/{_post_id(remote_id)}")
     except WordPressError as error:
@@ -173,13 +187,12 @@ def tag_names(story: dict[str, Any]) -> list[str]:
     return _names(entity.get("name") for kind in kinds for entity in story.get(kind) or [])
 
 
-def post_slug(story: dict[str, Any]) -> str:
-    """Readable, and the same on every attempt of a delivery: headline words and a uri hash."""
-    digest = hashlib.sha256(story["uri"].encode()).hexdigest()[:12]
-    ascii_title = unicodedata.normalize("NFKD", ninjs.main_headline(story) or "")
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_title.encode("ascii", "ignore").decode().lower())
-    prefix = words[:60].strip("-") or "syndikat"
-    return f"{prefix}-{digest}"
+def post_slug(story_id: str) -> str:
+    """The story's slug: the same for all its versions and on every attempt (see above)."""
+    try:
+        return f"syndikat-{uuid.UUID(story_id).hex}"
+    except ValueError:
+        raise WordPressError(None, f"no story id to find its post by: {story_id!r}") from None
 
 
 def _names(values: Any) -> list[str]:
