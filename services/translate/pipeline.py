@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from services.translate import bylines, house_style, memory, qa, segments
 from services.translate import glossary as glossaries
-from services.translate import house_style, memory, qa, segments
 from services.translate.engines import (
     Engine,
     EngineError,
@@ -114,8 +114,10 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
-    ninjs = segments.rebuild(
-        doc, english, TARGET_LANGUAGE, polish=house_style.english_quotes, segmented=segmented
+    ninjs = bylines.in_english(
+        segments.rebuild(
+            doc, english, TARGET_LANGUAGE, polish=house_style.english_quotes, segmented=segmented
+        )
     )
     origins = [recalled[u].origin if u in recalled else memory.ENGINE for u in units]
     return Rendering(

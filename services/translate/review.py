@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.translate import bylines, house_style, markup, memory, qa, segments
 from services.translate import glossary as glossaries
-from services.translate import house_style, markup, memory, qa, segments
 from shared import events, outbox, tasks
 from shared.models import Story, StoryState, StoryVersion, Translation, TranslationStatus
 from shared.models.memory import REVIEWER
@@ -70,11 +70,13 @@ def edit_segment(
     version = db.get_one(StoryVersion, translation.story_version_id)
     glossary = glossaries.snapshot(db)
     translation.segments = units
-    translation.ninjs = segments.rebuild(
-        version.ninjs,
-        [unit["english"] for unit in units],
-        TARGET_LANGUAGE,
-        polish=house_style.english_quotes,
+    translation.ninjs = bylines.in_english(
+        segments.rebuild(
+            version.ninjs,
+            [unit["english"] for unit in units],
+            TARGET_LANGUAGE,
+            polish=house_style.english_quotes,
+        )
     )
     translation.qa = qa.report(qa.check(version.ninjs, translation.ninjs, glossary))
     # The reason the story waits follows the check, so the queue never shows a fixed problem.

@@ -23,13 +23,13 @@ from services.cli import main as syndikat
 from services.ingest.intake import take_story
 from services.publish import delivery, fanout
 from services.publish.methods import Outgoing, method_for
-from services.publish.methods.wordpress import post_slug
+from services.publish.methods.wordpress import post_content, post_slug
 from services.publish.methods.wordpress_api import rest_url
 from services.translate import pipeline
 from shared import http
 from shared.models import Delivery, Partner, Source, Story, utcnow
 from tests.support import wordpress
-from tests.support.factories import add_partner, add_source
+from tests.support.factories import add_partner, add_source, fixture_story
 from tests.support.lossy_proxy import LosesFirstPostAnswer
 
 # The first test may install WordPress with apt-get.
@@ -475,6 +475,31 @@ def test_a_kill_with_no_recorded_post_trashes_the_post_carrying_the_storys_slug(
     assert (killed.ok, killed.remote_id) == (True, published.remote_id), killed.error
     assert post_as_admin_sees_it(admin, published.remote_id)["status"] == "trash"
     assert (again.ok, again.remote_id) == (True, published.remote_id), again.error
+
+
+def test_a_german_storys_post_is_signed_in_english(db, site, admin):
+    add_source(db)
+    credentials = json.dumps(editor_login(site))
+    add_partner(
+        db, "24hw", endpoint=f"{site.url}/wp-json/", method="wordpress", credentials=credentials
+    )
+    doc = fixture_story(
+        "de-rathaus.json", by="Von Christian Hollmann und Eva Roth, dpa-Korrespondenten"
+    )
+
+    published = deliver(db, ingest(db, doc))
+
+    content = post_as_admin_sees_it(admin, published.remote_id)["content"]["raw"]
+    assert content.startswith(
+        '<p class="syndikat-byline">By Christian Hollmann and Eva Roth, dpa correspondents</p>\n'
+    )
+
+
+@pytest.mark.parametrize("by", ["By Jane Doe, AP", "by Jane Doe, AP", "  BY  Jane Doe, AP "])
+def test_a_byline_with_its_own_by_is_not_signed_by_by(by):
+    content = post_content({"by": by, "bodies": []}, with_byline=True)
+
+    assert content == '<p class="syndikat-byline">By Jane Doe, AP</p>'
 
 
 def test_partners_add_wordpress_stores_the_app_password_encrypted_and_never_prints_it(db):

@@ -15,6 +15,7 @@ kill counts as done only once no such post is left; a failed lookup is retried.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -168,12 +169,19 @@ def _author_id(credentials: dict[str, Any]) -> int | None:
 def post_content(story: dict[str, Any], with_byline: bool) -> str:
     """The English body, the wire's byline above it if asked, the attribution below it."""
     parts = []
-    if with_byline and story.get("by"):
-        parts.append(f'<p class="syndikat-byline">By {escape(str(story["by"]))}</p>')
+    byline = _byline(story) if with_byline else ""
+    if byline:
+        parts.append(f'<p class="syndikat-byline">By {escape(byline)}</p>')
     parts.append(_body_html(story))
     if story.get("copyrightnotice"):
         parts.append(f'<p class="syndikat-attribution">{escape(story["copyrightnotice"])}</p>')
     return "\n".join(part for part in parts if part)
+
+
+def _byline(story: dict[str, Any]) -> str:
+    """The byline without a "By" of its own, which the post adds (never "By By …")."""
+    byline = str(story.get("by") or "").strip()
+    return re.sub(r"^by\s+", "", byline, flags=re.IGNORECASE)
 
 
 def subject_names(story: dict[str, Any]) -> list[str]:
