@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from services.publish import delivery
 from services.publish import reconcile as publish_reconcile
 from services.publish import tasks as publish_tasks
-from services.translate import pipeline
+from services.translate import pipeline, review
 from services.translate import reconcile as translate_reconcile
 from shared import tasks
 from shared.config import get_settings
@@ -200,3 +201,25 @@ def test_the_publish_sweep_leaves_a_kill_alone_that_a_partner_got_for_an_earlier
 
     assert [d.event for d in db.scalars(select(Delivery))] == ["story.published", "story.killed"]
     assert requeued_by_the_sweeps(db) == 0
+
+
+def test_approving_a_story_a_kill_took_over_meanwhile_is_a_conflict(db, wire, monkeypatch):
+    monkeypatch.setenv("SYNDIKAT_ENGINE", "tests.support.fixture_engine:HurriedEngine")
+    get_settings.cache_clear()
+    pipeline.configured_engine.cache_clear()
+    assert pipeline.translate_version(store_story(db, fixture_story("de-stadion.json"))) == (
+        "needs review"
+    )
+    reviewing = Session(db.get_bind())
+    story_id = reviewing.scalars(select(Story.id)).one()
+    shown = reviewing.get_one(Story, story_id)  # the reviewer's page shows version 1 ...
+
+    store_story(db, fixture_story("de-stadion.json", version="2", pubstatus="canceled"))
+    with pytest.raises(review.ReviewError, match="moved on meanwhile: it is killed"):
+        review.approve(reviewing, story_id, "anna")  # ... and the kill lands before approval
+    assert shown.state == "killed"
+    reviewing.rollback()
+    reviewing.close()
+
+    assert the_story(db).state == "killed"
+    assert db.scalars(select(Translation.status)).one() == "needs_review"
