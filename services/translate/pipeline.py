@@ -180,10 +180,15 @@ def _claim(story_version_id: int) -> Work | str:
         )
 
 
+#: States that queue a translation again (the stalled sweep, the engine retry).
+WAITING_FOR_ENGLISH = (StoryState.RECEIVED, StoryState.TRANSLATING, StoryState.AWAITING_ENGINE)
+
+
 def _settle(db: Session, story: Story, version: StoryVersion, stored: Translation) -> None:
-    """A story still waiting for a translation that exists moves on from it, so the stalled
-    translation sweep does not queue it again forever (a state left by an older Syndikat)."""
-    waiting = story.state in (StoryState.RECEIVED, StoryState.TRANSLATING)
+    """A story still waiting for a translation that exists moves on from it, so neither the
+    stalled sweep nor the engine retry queues it again forever (a state an older Syndikat
+    could leave when a late result moved it)."""
+    waiting = story.state in WAITING_FOR_ENGLISH
     if not waiting or story.current_version_id != version.id:
         return
     story_states.move(db, story.id, version.id, StoryState.TRANSLATING)

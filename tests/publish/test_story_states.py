@@ -176,6 +176,20 @@ def test_the_translation_sweep_requeues_a_story_left_waiting_on_a_stored_transla
     assert requeued_by_the_sweeps(db) == 0
 
 
+def test_the_engine_retry_stops_for_a_story_left_awaiting_an_engine_with_its_english_stored(
+    db, wire
+):
+    version = translated_version(db)
+    db.execute(update(Story).values(state="awaiting_engine"))
+    db.commit()
+    assert pipeline.versions_awaiting_engine() == [version]
+
+    assert pipeline.translate_version(version) == "already translated"
+
+    assert the_story(db).state == "ready"
+    assert pipeline.versions_awaiting_engine() == []
+
+
 def test_the_publish_sweep_leaves_a_killed_story_that_shows_ready_alone(db, wire):
     add_partner(db, "24hw")
     translated_version(db)
