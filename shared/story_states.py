@@ -53,10 +53,6 @@ TRANSITIONS: dict[StoryState, frozenset[StoryState]] = {
 NEW_VERSION_STATES = frozenset({S.RECEIVED, S.HELD, S.KILLED})
 
 
-def allowed(current: str, to: StoryState) -> bool:
-    return current in TRANSITIONS and to in TRANSITIONS[StoryState(current)]
-
-
 def sources_of(to: StoryState) -> list[StoryState]:
     """The states that may move to `to` within a version."""
     return [state for state, targets in TRANSITIONS.items() if to in targets]
