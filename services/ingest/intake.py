@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.ingest import language, ninjs_v1, sanitize, versions
-from shared import events, ninjs, outbox, tasks
+from shared import events, ninjs, outbox, story_states, tasks
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
 
 
@@ -95,7 +95,6 @@ def _store_version(
     )
     db.add(version)
     db.flush()
-    story.current_version = version
     story.headline = ninjs.main_headline(doc) or story.headline
     story.language = version.language
     return version
@@ -113,12 +112,12 @@ def _queue_next_step(
         return
     events.record(db, story.id, "language", checked.explanation, language=checked.language)
     if version.pubstatus == ninjs.WITHHELD:
-        story.move_to(StoryState.HELD, "withheld by the wire")
+        story_states.start_version(story, version, StoryState.HELD, "withheld by the wire")
         events.record(db, story.id, "held", "pubstatus withheld: not translated or published")
     elif not checked.handled:
-        _hold_for_language(db, story, checked)
+        _hold_for_language(db, story, version, checked)
     else:
-        story.move_to(StoryState.RECEIVED)
+        story_states.start_version(story, version, StoryState.RECEIVED)
         outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version.id)
 
 
@@ -127,18 +126,20 @@ def _kill(db: Session, story: Story, version: StoryVersion, first_seen: bool) ->
         # Nothing went out, so nothing is withdrawn; the kill is kept so that the original,
         # should it still arrive, is an older version and never published.
         reason = "killed by the wire before Syndikat had the story: recorded, nothing to withdraw"
-        story.move_to(StoryState.KILLED, reason)
+        story_states.start_version(story, version, StoryState.KILLED, reason)
         events.record(db, story.id, "killed", reason)
         return
     # A kill needs no translation: it goes straight to the partners that had the story.
-    story.move_to(StoryState.KILLED, "withdrawn by the wire")
+    story_states.start_version(story, version, StoryState.KILLED, "withdrawn by the wire")
     outbox.enqueue(db, tasks.FAN_OUT, story_version_id=version.id)
 
 
-def _hold_for_language(db: Session, story: Story, checked: language.LanguageCheck) -> None:
+def _hold_for_language(
+    db: Session, story: Story, version: StoryVersion, checked: language.LanguageCheck
+) -> None:
     if checked.language is None:
         reason = f"held: {checked.explanation}"
     else:
         reason = f"held: language {checked.language} is neither German nor English"
-    story.move_to(StoryState.HELD, reason)
+    story_states.start_version(story, version, StoryState.HELD, reason)
     events.record(db, story.id, "held", reason)

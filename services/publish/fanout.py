@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, load_only
 
 from services.publish import filters, methods
-from shared import events
+from shared import events, story_states
 from shared.models import (
     Delivery,
     DeliveryState,
@@ -60,7 +60,8 @@ def fan_out(db: Session, story_version_id: int) -> int:
             language=version.language,
             documents=(version.ninjs, translation.ninjs),
         )
-        story.move_to(StoryState.PUBLISHED)
+        if not _publishing(db, story, version):
+            return 0  # not cleared for publishing (held, killed, or back in review)
     created = [
         _new_delivery(db, partner, story, version, event)
         for partner, event in _events_per_partner(db, story, version, candidate)
@@ -70,6 +71,13 @@ def fan_out(db: Session, story_version_id: int) -> int:
         names = ", ".join(sorted(d.partner.name for d in created))
         events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
     return len(created)
+
+
+def _publishing(db: Session, story: Story, version: StoryVersion) -> bool:
+    """Move the story to published; a fan-out that ran before finds it there already."""
+    result = f"fan-out of version {version.version}"
+    moved = story_states.move(db, story.id, version.id, StoryState.PUBLISHED, result=result)
+    return moved or (story.state, story.current_version_id) == (StoryState.PUBLISHED, version.id)
 
 
 def _events_per_partner(

@@ -1,8 +1,10 @@
 """Finding stories whose fan-out was lost, so they can be queued again.
 
-A `ready` story (translated and cleared, or approved) waits for a FAN_OUT task, and so does a
-`killed` story whose withdrawal has not reached every partner that received it. If that message
-was lost, nothing else would send the story (or the kill) out. Deliveries that exist are not
+A `ready` story whose current version is translated and cleared (or approved) waits for a
+FAN_OUT task, and so does a `killed` story whose withdrawal has not reached every partner that
+received it. If that message was lost, nothing else would send the story (or the kill) out.
+Only stories that fan-out will move on are picked (it moves a ready story to published, and
+creates the missing kills), so none is queued again and again. Deliveries that exist are not
 this module's concern: they live in the database and the delivery sweep sends them.
 """
 
@@ -15,7 +17,8 @@ from sqlalchemy.orm import Session, aliased
 
 from services.publish.fanout import KILLED
 from shared import events, outbox, tasks
-from shared.models import Delivery, DeliveryState, Story, StoryState
+from shared.models import Delivery, DeliveryState, Story, StoryState, Translation
+from shared.models.translations import PUBLISHABLE
 
 #: Kills older than this are not looked at again: a sweep must stay cheap with years of stories.
 KILL_HORIZON = timedelta(days=7)
@@ -29,7 +32,7 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
             Story.updated_at < now - stall,
             Story.current_version_id.is_not(None),
             or_(
-                Story.state == StoryState.READY,
+                (Story.state == StoryState.READY) & _current_version_cleared(),
                 (Story.state == StoryState.KILLED)
                 & (Story.updated_at > now - KILL_HORIZON)
                 & _kill_missing(),
@@ -45,8 +48,17 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
     return len(stuck)
 
 
+def _current_version_cleared() -> object:
+    """The current version has English that may go out (a superseded one's does not count)."""
+    return exists().where(
+        Translation.story_version_id == Story.current_version_id,
+        Translation.status.in_(PUBLISHABLE),
+    )
+
+
 def _kill_missing() -> object:
-    """A partner received the story but has no delivery of the kill (the current version)."""
+    """A partner received the story and no kill was made for it since (as fan-out sees it: a
+    partner that got the story only before an earlier kill gets no second one)."""
     received = aliased(Delivery)
     kill = aliased(Delivery)
     return exists().where(
@@ -57,7 +69,8 @@ def _kill_missing() -> object:
             and_(
                 kill.story_id == Story.id,
                 kill.partner_id == received.partner_id,
-                kill.story_version_id == Story.current_version_id,
+                kill.event == KILLED,
+                kill.id > received.id,
             )
         ),
     )

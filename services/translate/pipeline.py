@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from services.translate import bylines, house_style, memory, qa, segments
 from services.translate import glossary as glossaries
@@ -29,7 +30,7 @@ from services.translate.engines import (
 )
 from services.translate.glossary import GlossarySnapshot
 from shared import db as database
-from shared import events, outbox, tasks
+from shared import events, outbox, story_states, tasks
 from shared.config import get_settings
 from shared.models import (
     Story,
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "de"
 TARGET_LANGUAGE = "en"
 PASSTHROUGH = "passthrough"
+#: What a task returns when its version is no longer the story's to move (see story_states).
+MOVED_ON = "done; the story moved on meanwhile, so its state stays"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Work:
     """What the engine needs, read in the first transaction."""
 
     version_id: int
+    #: The wire's version label, for the timeline.
+    version: str
     story_id: Any
     language: str | None
     doc: dict[str, Any]
@@ -157,17 +162,59 @@ def _claim(story_version_id: int) -> Work | str:
         if version is None:
             return "missing"
         story = version.story
-        if db.scalar(select(Translation.id).where(Translation.story_version_id == version.id)):
+        stored = db.scalar(select(Translation).where(Translation.story_version_id == version.id))
+        if stored is not None:
+            _settle(db, story, version, stored)
             return "already translated"
         if story.current_version_id != version.id:
             events.record(db, story.id, "skipped", f"version {version.version} was superseded")
             return "superseded"
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
             return "not translated: the story was killed"  # whatever queued it by mistake
-        story.move_to(StoryState.TRANSLATING)
+        if not story_states.move(
+            db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
+        ):
+            return f"not translated: the story is {story.state}"
         events.record(db, story.id, "translating", f"version {version.version}")
         glossary = glossaries.snapshot(db)
-        return Work(version.id, story.id, version.language, version.ninjs, glossary)
+        return Work(
+            version.id, version.version, story.id, version.language, version.ninjs, glossary
+        )
+
+
+#: States that queue a translation again (the stalled sweep, the engine retry).
+WAITING_FOR_ENGLISH = (StoryState.RECEIVED, StoryState.TRANSLATING, StoryState.AWAITING_ENGINE)
+
+
+def _settle(db: Session, story: Story, version: StoryVersion, stored: Translation) -> None:
+    """A story still waiting for a translation that exists moves on from it, so neither the
+    stalled sweep nor the engine retry queues it again forever (a state an older Syndikat
+    could leave when a late result moved it)."""
+    waiting = story.state in WAITING_FOR_ENGLISH
+    if not waiting or story.current_version_id != version.id:
+        return
+    story_states.move(db, story.id, version.id, StoryState.TRANSLATING)
+    problems = [problem["message"] for problem in (stored.qa or {}).get("problems") or []]
+    _move_on(db, story.id, version.id, version.version, stored.publishable, problems)
+
+
+def _move_on(
+    db: Session, story_id: Any, version_id: int, label: str, passed: bool, problems: list[str]
+) -> bool:
+    """Ready (fan-out queued) or waiting for review, if the version is still the story's own."""
+    result = f"translation of version {label} stored"
+    if passed:
+        moved = story_states.move(db, story_id, version_id, StoryState.READY, result=result)
+        if moved:
+            outbox.enqueue(db, tasks.FAN_OUT, story_version_id=version_id)
+        return moved
+    reasons = f"QA: {'; '.join(problems[:5])}"
+    moved = story_states.move(
+        db, story_id, version_id, StoryState.NEEDS_REVIEW, reasons, result=result
+    )
+    if moved:
+        events.record(db, story_id, "needs_review", reasons)
+    return moved
 
 
 def _store(work: Work, rendering: Rendering) -> str:
@@ -191,24 +238,20 @@ def _store(work: Work, rendering: Rendering) -> str:
                 rendering.engine,
                 rendering.glossary_version,
             )
-            story = db.get_one(Story, work.story_id)
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,
-                story.id,
+                work.story_id,
                 "translated",
                 f"by {rendering.engine}: {len(rendering.from_engine)} sentences translated, "
                 f"{reused} from memory",
             )
-            if passed:
-                story.move_to(StoryState.READY)
-                outbox.enqueue(db, tasks.FAN_OUT, story_version_id=work.version_id)
-            else:
-                reasons = "; ".join(p.message for p in rendering.problems[:5])
-                story.move_to(StoryState.NEEDS_REVIEW, f"QA: {reasons}")
-                events.record(db, story.id, "needs_review", f"QA: {reasons}")
+            problems = [problem.message for problem in rendering.problems]
+            moved = _move_on(db, work.story_id, work.version_id, work.version, passed, problems)
     except IntegrityError:
         return "already translated"  # a redelivered copy of this task got there first
+    if not moved:
+        return MOVED_ON
     return "translated" if passed else "needs review"
 
 
@@ -223,18 +266,19 @@ def _store_passthrough(work: Work) -> str:
                     ninjs=work.doc | {"language": TARGET_LANGUAGE},
                 )
             )
-            story = db.get_one(Story, work.story_id)
-            story.move_to(StoryState.READY)
-            events.record(db, story.id, "translated", "English source, passed through")
-            outbox.enqueue(db, tasks.FAN_OUT, story_version_id=work.version_id)
+            events.record(db, work.story_id, "translated", "English source, passed through")
+            moved = _move_on(db, work.story_id, work.version_id, work.version, True, [])
     except IntegrityError:
         return "already translated"
-    return "translated"
+    return "translated" if moved else MOVED_ON
 
 
 def _hold(work: Work, reason: str) -> str:
     with database.session() as db:
-        db.get_one(Story, work.story_id).move_to(StoryState.HELD, reason)
+        if not story_states.move(
+            db, work.story_id, work.version_id, StoryState.HELD, reason, result=f"hold: {reason}"
+        ):
+            return MOVED_ON
         events.record(db, work.story_id, "held", reason)
     return "held"
 
@@ -244,7 +288,15 @@ def _wait_for_engine(work: Work, reason: str) -> str:
         "translation waits for an engine: %s", reason, extra={"story_id": str(work.story_id)}
     )
     with database.session() as db:
-        db.get_one(Story, work.story_id).move_to(StoryState.AWAITING_ENGINE, reason)
+        if not story_states.move(
+            db,
+            work.story_id,
+            work.version_id,
+            StoryState.AWAITING_ENGINE,
+            reason,
+            result=f"no engine for version {work.version}",
+        ):
+            return MOVED_ON
         events.record(db, work.story_id, "awaiting_engine", reason)
     return "awaiting engine"
 

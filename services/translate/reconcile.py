@@ -2,7 +2,9 @@
 
 A story that is `received` or `translating` is waiting for a TRANSLATE_VERSION task. If that
 message was lost (a Redis crash before its append-only file was written, a worker killed with
-a message the broker never re-delivers), nothing else would ever move the story on.
+a message the broker never re-delivers), nothing else would ever move the story on. The task
+queued again always moves the story: it translates the current version, or, when that English
+is stored already, moves the story on from it (`pipeline._settle`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.translate import bylines, house_style, markup, memory, qa, segments
 from services.translate import glossary as glossaries
-from shared import events, outbox, tasks
+from shared import events, outbox, story_states, tasks
 from shared.models import Story, StoryState, StoryVersion, Translation, TranslationStatus
 from shared.models.memory import REVIEWER
 
@@ -80,7 +80,8 @@ def edit_segment(
     )
     translation.qa = qa.report(qa.check(version.ninjs, translation.ninjs, glossary))
     # The reason the story waits follows the check, so the queue never shows a fixed problem.
-    story.move_to(StoryState.NEEDS_REVIEW, _waiting_because(translation.qa, reviewer))
+    waiting_because = _waiting_because(translation.qa, reviewer)
+    _move(db, story, translation, StoryState.NEEDS_REVIEW, waiting_because)
     memory.remember_edit(db, units[index]["source"], english, glossary.version)
     events.record(db, story.id, "translation_edited", f"segment {index} by {reviewer}")
     return describe(db, story_id)
@@ -90,12 +91,20 @@ def approve(db: Session, story_id: uuid.UUID, reviewer: str) -> dict[str, Any]:
     """Release a held translation for publishing, whatever its QA findings."""
     story, translation = _current(db, story_id)
     _require_reviewable(translation)
+    _move(db, story, translation, StoryState.READY, f"approved by {reviewer}")
     translation.status = TranslationStatus.APPROVED
-    story.move_to(StoryState.READY, f"approved by {reviewer}")
     open_problems = len(translation.qa.get("problems") or [])
     events.record(db, story.id, "approved", f"by {reviewer}", open_qa_problems=open_problems)
     outbox.enqueue(db, tasks.FAN_OUT, story_version_id=translation.story_version_id)
     return describe(db, story_id)
+
+
+def _move(db: Session, story: Story, translation: Translation, to: StoryState, detail: str) -> None:
+    """Move the story on, unless a new version (or a kill) took it over meanwhile."""
+    if not story_states.move(
+        db, story.id, translation.story_version_id, to, detail, result=f"review: {detail}"
+    ):
+        raise ReviewError("conflict", f"the story moved on meanwhile: it is {story.state} now")
 
 
 def _waiting_because(report: dict[str, Any], reviewer: str) -> str:

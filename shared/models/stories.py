@@ -21,6 +21,7 @@ class StoryState(StrEnum):
     NEEDS_REVIEW = "needs_review"  # the QA gate held the translation
     HELD = "held"  # not publishable as it is (unknown language, withheld by the wire)
     READY = "ready"  # English exists; publishing is queued
+    EMBARGOED = "embargoed"  # translated and cleared, every delivery held until the embargo
     PUBLISHED = "published"  # handed to every matching partner
     KILLED = "killed"  # withdrawn by the wire
 
@@ -37,6 +38,7 @@ class Story(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     uri: Mapped[str] = mapped_column(String(1000), unique=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    #: Changed only through `shared.story_states` (the transition table, compare-and-set).
     state: Mapped[str] = mapped_column(String(32), default=StoryState.RECEIVED, index=True)
     state_detail: Mapped[str | None] = mapped_column(Text)
     headline: Mapped[str | None] = mapped_column(Text)
@@ -56,10 +58,6 @@ class Story(Base):
     current_version: Mapped[StoryVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True
     )
-
-    def move_to(self, state: StoryState, detail: str | None = None) -> None:
-        self.state = state
-        self.state_detail = detail
 
 
 class StoryVersion(Base):

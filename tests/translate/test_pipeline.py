@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.translate import pipeline
 from shared import tasks
@@ -80,10 +80,24 @@ def test_an_unknown_engine_setting_is_a_visible_wait_not_a_crash(db, settings):
 def test_a_language_other_than_german_or_english_is_held(db, settings):
     settings(SYNDIKAT_ENGINE="instant")
     version_id = store_version(db, language="fr", **text_in(FRENCH))
+    assert db.scalars(select(Story.state)).one() == "held"  # by intake already
+    # The translate worker holds it too, should such a version ever reach it (nothing else
+    # moves a story out of `held`, so put it back to `received` as if intake had queued it).
+    db.execute(update(Story).values(state="received"))
+    db.commit()
 
     assert pipeline.translate_version(version_id) == "held"
     assert db.scalars(select(Story.state)).one() == "held"
     assert queued(db, tasks.FAN_OUT) == []
+
+
+def test_a_translate_task_for_a_held_story_neither_translates_nor_moves_it(db, settings):
+    settings(SYNDIKAT_ENGINE="instant")
+    version_id = store_version(db, language="fr", **text_in(FRENCH))
+
+    assert pipeline.translate_version(version_id) == "not translated: the story is held"
+    assert db.scalars(select(Story.state)).one() == "held"
+    assert db.scalars(select(Translation)).all() == []
 
 
 def test_a_superseded_version_is_skipped(db, settings):
