@@ -89,6 +89,8 @@ class StoryVersion(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
+    #: The source that sent this version.
+    source: Mapped[Source | None] = relationship()
 
 
 @event.listens_for(StoryVersion, "before_insert")
