@@ -12,13 +12,28 @@ from __future__ import annotations
 
 import re
 
+from shared import ninjs
+
 HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
+#: The longest uri a story can have (`stories.uri`).
+MAX_URI_CHARS = 1000
 
 
 def story_uri(sent_id: str, source_name: str) -> str:
     """The uri Syndikat stores for the id `source_name` sent."""
     sent_id = sent_id.strip()
     return sent_id if HAS_SCHEME.match(sent_id) else f"urn:syndikat:{source_name}:{sent_id}"
+
+
+def checked_story_uri(sent_id: str, source_name: str) -> str:
+    """`story_uri`, refused (`ninjs.InvalidStory`) when it is longer than a story's uri can be."""
+    uri = story_uri(sent_id, source_name)
+    if len(uri) > MAX_URI_CHARS:
+        raise ninjs.InvalidStory(
+            f"the story's uri is {len(uri):,} characters long; at most {MAX_URI_CHARS:,} are kept",
+            ["uri: too long"],
+        )
+    return uri
 
 
 def earlier_uris(sent_id: str) -> list[str]:

@@ -112,7 +112,7 @@ def find_story(db: Session, source: Source, doc: dict[str, Any]) -> Story | None
     never found, so it can never be updated or killed from here.
     """
     sent_id = doc["uri"]
-    doc["uri"] = identity.story_uri(sent_id, source.name)
+    doc["uri"] = identity.checked_story_uri(sent_id, source.name)
     candidates = [doc["uri"], *identity.earlier_uris(sent_id)]
     found = db.scalars(
         select(Story).where(Story.source_id == source.id, Story.uri.in_(candidates))
