@@ -35,7 +35,8 @@ class Story(Base):
     """A story is its source's: the same uri from another source is another story."""
 
     __tablename__ = "stories"
-    __table_args__ = (UniqueConstraint("source_id", "uri"),)
+    #: uri first: a uri alone (the dashboard's jump to a pasted uri) is found by this index too.
+    __table_args__ = (UniqueConstraint("uri", "source_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     uri: Mapped[str] = mapped_column(String(1000))

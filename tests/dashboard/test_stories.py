@@ -151,3 +151,17 @@ def test_the_story_page_shows_timeline_and_deliveries_with_attempts(signed_in, d
     assert "down" in row and "HTTP 503" in row and ">3<" in row
     assert f"/deliveries/{failing.id}/resend" in row
     assert "3 attempts" in page
+
+
+def test_a_pasted_uri_two_sources_sent_lists_both_stories(signed_in, db):
+    uri = "https://example.com/meldung/1"
+    add_story(db, add_source(db, "wire"), "Vom Draht", uri=uri)
+    add_story(db, add_source(db, "agency"), "Von der Agentur", uri=uri)
+
+    answer = signed_in.get(f"/stories?q={uri}")
+
+    assert answer.status_code == 200
+    assert sorted(shown_headlines(answer.get_data(as_text=True))) == [
+        "Vom Draht",
+        "Von der Agentur",
+    ]

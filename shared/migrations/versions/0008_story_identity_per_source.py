@@ -5,11 +5,11 @@ Revises: 0007
 Create Date: 2026-12-01 22:00:00
 
 `stories.uri` was unique across all sources, so any source could update or kill any other's
-story. Now (source_id, uri) is unique. Every stored uri stays as it was: uris that were unique
-overall are unique per source as well, so no row changes. On SQLite the table is rebuilt (batch
-mode; env.py turns foreign keys off for it, or the rebuild would delete every version); its
-triggers (the story search index of 0007), which go with the old table, are made again as they
-were.
+story. Now (uri, source_id) is unique (uri first, so a uri alone is found by the index too).
+Every stored uri stays as it was: uris that were unique overall are unique per source as well,
+so no row changes. On SQLite the table is rebuilt (batch mode; env.py turns foreign keys off for
+it, or the rebuild would delete every version); its triggers (the story search index of 0007),
+which go with the old table, are made again as they were.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ branch_labels = None
 depends_on = None
 
 OLD_UNIQUE = "uq_stories_uri"
-NEW_UNIQUE = "uq_stories_source_id_uri"
+NEW_UNIQUE = "uq_stories_uri_source_id"
 
 
 def upgrade() -> None:
     triggers = _sqlite_triggers()
     with op.batch_alter_table("stories") as batch:
         batch.drop_constraint(OLD_UNIQUE, type_="unique")
-        batch.create_unique_constraint(NEW_UNIQUE, ["source_id", "uri"])
+        batch.create_unique_constraint(NEW_UNIQUE, ["uri", "source_id"])
     _restore(triggers)
 
 
