@@ -165,3 +165,12 @@ def test_a_pasted_uri_two_sources_sent_lists_both_stories(signed_in, db):
         "Vom Draht",
         "Von der Agentur",
     ]
+
+
+def test_the_story_page_names_the_source_of_each_version(signed_in, db):
+    story = add_story(db, add_source(db, "agency"), "Hafen meldet Rekord")
+
+    page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
+
+    heading = re.search(r"<h3>Version 1 · [^<]*</h3>", page).group(0)
+    assert heading.endswith(" from agency</h3>")
