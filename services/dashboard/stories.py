@@ -47,8 +47,10 @@ def _story_for_identifier(db: Any, text: str) -> uuid.UUID | None:
         return key if db.get(Story, key) is not None else None
     if text.startswith("msg_"):
         return db.scalar(select(Delivery.story_id).where(Delivery.webhook_id == text))
-    # A whole uri is found through its unique index, not by scanning for a substring.
-    return db.scalar(select(Story.id).where(Story.uri == text))
+    # A whole uri is found through its unique index, not by scanning for a substring. Two
+    # sources may have sent it (a story is its source's): then the list shows both.
+    found = db.scalars(select(Story.id).where(Story.uri == text).limit(2)).all()
+    return found[0] if len(found) == 1 else None
 
 
 def _source_names(db: Any) -> dict[int, str]:

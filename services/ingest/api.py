@@ -15,7 +15,7 @@ from services.ingest import push_limits, replays, signatures, source_health
 from services.ingest.documents import take_all
 from services.ingest.errors import ApiError
 from services.ingest.formats import MalformedDocument, UnsupportedFormat, read_documents
-from services.ingest.intake import Intake
+from services.ingest.intake import Intake, VersionConflict, record_conflict
 from services.ingest.status import story_status
 from shared import db as database
 from shared import ninjs
@@ -64,11 +64,18 @@ def _store(source_id: int, kind: str, body: bytes) -> list[Intake]:
 
 def _take_documents(source_id: int, documents: list[Any]) -> list[Intake]:
     """Store the stories; when an `ApiError` refuses them, nothing is stored."""
-    with database.session() as db:
-        source = db.get_one(Source, source_id)
-        intakes = _take(db, source, documents)
-        source_health.mark_success(source)
-        return intakes
+    try:
+        with database.session() as db:
+            source = db.get_one(Source, source_id)
+            intakes = _take(db, source, documents)
+            source_health.mark_success(source)
+            return intakes
+    except VersionConflict as conflict:
+        # Nothing of the push was stored; the story's timeline still shows what was refused.
+        with database.session() as db:
+            record_conflict(db, conflict, "push", "answered 409 version_conflict")
+        details = [f"uri: {conflict.uri}", f"version: {conflict.version}"]
+        raise ApiError(409, "version_conflict", str(conflict), details) from None
 
 
 def _verify_signature(secret: str, body: bytes) -> None:
@@ -103,7 +110,7 @@ def _documents(body: bytes, kind: str) -> list[Any]:
 
 def _take(db: Any, source: Source, docs: list[Any]) -> list[Intake]:
     try:
-        return take_all(db, source, docs, via="push")
+        return take_all(db, source, docs, via="push", refuse_conflicts=True)
     except ninjs.InvalidStory as exc:
         raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.ingest import source_health
-from services.ingest.documents import take_document
+from services.ingest.documents import IntakeCounts, take_document
 from services.ingest.formats import MalformedDocument, UnsupportedFormat
+from services.ingest.intake import Intake
 from shared import db as database
 from shared import ninjs
 from shared.config import get_settings
@@ -46,21 +47,20 @@ class FolderError(ValueError):
 
 
 @dataclass
-class ScanResult:
+class ScanResult(IntakeCounts):
     source: str
     done: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    stored: int = 0
-    duplicates: int = 0
     #: Set when the folder itself could not be read.
     error: str | None = None
 
     def summary(self) -> str:
         if self.error:
             return f"{self.source}: failed: {self.error}"
+        conflicts = f", {self.conflicts} conflicting" if self.conflicts else ""
         return (
             f"{self.source}: {len(self.done)} files taken in ({self.stored} stored, "
-            f"{self.duplicates} known), {len(self.failed)} moved to error/"
+            f"{self.duplicates} known{conflicts}), {len(self.failed)} moved to error/"
         )
 
 
@@ -140,7 +140,7 @@ def _original_name(claimed: Path) -> str:
 def _take_file(source_id: int, root: Path, claimed: Path, result: ScanResult) -> None:
     name = _original_name(claimed)
     try:
-        stored, known = _ingest(source_id, claimed, name)
+        intakes = _ingest(source_id, claimed, name)
     except (MalformedDocument, UnsupportedFormat, ninjs.InvalidStory, OSError) as exc:
         reason = _reason(exc)
         moved = _move(claimed, root / ERROR, name)
@@ -151,11 +151,11 @@ def _take_file(source_id: int, root: Path, claimed: Path, result: ScanResult) ->
         return
     _move(claimed, root / DONE, name)
     result.done.append(name)
-    result.stored += stored
-    result.duplicates += known
+    for intake in intakes:
+        result.count(intake)
 
 
-def _ingest(source_id: int, claimed: Path, name: str) -> tuple[int, int]:
+def _ingest(source_id: int, claimed: Path, name: str) -> list[Intake]:
     limit = get_settings().max_body_bytes
     size = claimed.stat().st_size
     if size > limit:
@@ -163,9 +163,7 @@ def _ingest(source_id: int, claimed: Path, name: str) -> tuple[int, int]:
     data = claimed.read_bytes()
     with database.session() as db:
         source = db.get_one(Source, source_id)
-        intakes = take_document(db, source, data, via=f"file {name}")
-    stored = sum(1 for intake in intakes if intake.accepted)
-    return stored, len(intakes) - stored
+        return take_document(db, source, data, via=f"file {name}")
 
 
 def _reason(exc: Exception) -> str:

@@ -1,8 +1,10 @@
 """Taking one story in: the path every way in (push API, CLI, feeds, folders) goes through.
 
-It turns the document into clean ninjs 2.x (1.x upgraded, HTML sanitised), decides what it is to
-Syndikat — new, a newer version, a kill, or a duplicate — and which language it is in, stores
-it, records it on the story's timeline and queues its next step, all in the caller's transaction.
+It turns the document into clean ninjs 2.x (1.x upgraded, HTML sanitised), finds the story it
+belongs to (by source and uri: `services.ingest.identity`), decides what it is to Syndikat — new,
+a newer version, a kill, a duplicate or a conflicting duplicate — and which language it is in,
+stores it, records it on the story's timeline and queues its next step, all in the caller's
+transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ingest import language, ninjs_v1, sanitize, versions
+from services.ingest import identity, language, ninjs_v1, sanitize, versions
 from shared import events, ninjs, outbox, story_states, tasks
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
 
@@ -28,6 +30,17 @@ class Intake:
     outcome: str
 
 
+class VersionConflict(Exception):
+    """The wire sent a version Syndikat already has, with different content."""
+
+    def __init__(self, story_id: uuid.UUID, uri: str, version: str, source: str, reason: str):
+        super().__init__(reason)
+        self.story_id = story_id
+        self.uri = uri
+        self.version = version
+        self.source = source
+
+
 def prepare(doc: Any) -> dict[str, Any]:
     """`doc` as clean ninjs 2.x; raises `ninjs.InvalidStory` when it cannot be one."""
     if ninjs_v1.is_v1(doc):
@@ -38,17 +51,28 @@ def prepare(doc: Any) -> dict[str, Any]:
 def take_story(
     db: Session, source: Source, doc: Any, via: str, record_duplicates: bool = True
 ) -> Intake:
-    """Store `doc` (ninjs 1.x or 2.x) from `source`; raises `ninjs.InvalidStory` for bad input.
+    """Store `doc` (ninjs 1.x or 2.x) from `source`; raises `ninjs.InvalidStory` for bad input
+    and `VersionConflict` (nothing stored) for a known version with other content.
 
     `record_duplicates=False` keeps a re-polled, unchanged feed item off the story's timeline.
     """
     doc = prepare(doc)
-    story = db.scalar(select(Story).where(Story.uri == doc["uri"]))
+    story = find_story(db, source, doc)
     placement = versions.place(story, doc)
+    if story is not None and placement.conflict is not None:
+        raise VersionConflict(
+            story.id, story.uri, placement.version, source.name, placement.conflict
+        )
     if story is not None and placement.stale is not None:
         if record_duplicates:
             events.record(
-                db, story.id, "duplicate", placement.stale, version=placement.version, via=via
+                db,
+                story.id,
+                "duplicate",
+                placement.stale,
+                version=placement.version,
+                source=source.name,
+                via=via,
             )
         return Intake(story.id, placement.version, accepted=False, outcome="duplicate")
     if story is None:
@@ -56,13 +80,47 @@ def take_story(
         db.add(story)
     doc["version"] = placement.version
     checked = _check_language(doc, source)
-    version = _store_version(db, story, doc, placement)
-    detail = f"version {version.version} ({version.kind}) via {via}"
-    events.record(db, story.id, "received", detail, version=version.version, via=via)
+    version = _store_version(db, story, source, doc, placement)
+    detail = f"version {version.version} ({version.kind}) from {source.name} via {via}"
+    events.record(
+        db, story.id, "received", detail, version=version.version, source=source.name, via=via
+    )
     if placement.future_note:
         events.record(db, story.id, "flagged", placement.future_note)
     _queue_next_step(db, story, version, checked, first_seen=len(story.versions) == 1)
     return Intake(story.id, version.version, accepted=True, outcome=version.kind)
+
+
+def record_conflict(db: Session, conflict: VersionConflict, via: str, outcome: str) -> None:
+    """Put a refused conflicting version on its story's timeline; `outcome` says what became
+    of it (e.g. "answered 409 version_conflict")."""
+    events.record(
+        db,
+        conflict.story_id,
+        "conflict",
+        f"{conflict} (from {conflict.source} via {via}): {outcome}",
+        version=conflict.version,
+        source=conflict.source,
+        via=via,
+    )
+
+
+def find_story(db: Session, source: Source, doc: dict[str, Any]) -> Story | None:
+    """The story of `source` that `doc` is a version of; sets `doc["uri"]` to the stored uri.
+
+    Only `source`'s own stories are looked at: another source's story with the same uri is
+    never found, so it can never be updated or killed from here.
+    """
+    sent_id = doc["uri"]
+    doc["uri"] = identity.checked_story_uri(sent_id, source.name)
+    candidates = [doc["uri"], *identity.earlier_uris(sent_id)]
+    found = db.scalars(
+        select(Story).where(Story.source_id == source.id, Story.uri.in_(candidates))
+    ).all()
+    story = min(found, key=lambda s: candidates.index(s.uri), default=None)
+    if story is not None:
+        doc["uri"] = story.uri
+    return story
 
 
 def _check_language(doc: dict[str, Any], source: Source) -> language.LanguageCheck | None:
@@ -76,7 +134,7 @@ def _check_language(doc: dict[str, Any], source: Source) -> language.LanguageChe
 
 
 def _store_version(
-    db: Session, story: Story, doc: dict[str, Any], placement: versions.Placement
+    db: Session, story: Story, source: Source, doc: dict[str, Any], placement: versions.Placement
 ) -> StoryVersion:
     is_kill = ninjs.pubstatus(doc) == ninjs.KILLED
     kind = (
@@ -86,6 +144,7 @@ def _store_version(
     )
     version = StoryVersion(
         story=story,
+        source_id=source.id,
         version=placement.version,
         kind=kind,
         pubstatus=ninjs.pubstatus(doc),
@@ -127,7 +186,7 @@ def _kill(db: Session, story: Story, version: StoryVersion, first_seen: bool) ->
         # should it still arrive, is an older version and never published.
         reason = "killed by the wire before Syndikat had the story: recorded, nothing to withdraw"
         story_states.start_version(story, version, StoryState.KILLED, reason)
-        events.record(db, story.id, "killed", reason)
+        events.record(db, story.id, "killed", reason, source=story.source.name)
         return
     # A kill needs no translation: it goes straight to the partners that had the story.
     story_states.start_version(story, version, StoryState.KILLED, "withdrawn by the wire")

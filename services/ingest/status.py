@@ -36,6 +36,7 @@ def _version(version: Any) -> dict[str, Any]:
     return {
         "version": version.version,
         "kind": version.kind,
+        "source": version.source.name if version.source else None,
         "pubstatus": version.pubstatus,
         "language": version.language,
         "received_at": _iso(version.received_at),

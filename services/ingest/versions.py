@@ -1,13 +1,21 @@
 """Which version of a story a document is, and whether it supersedes the current one.
 
-A story is identified by its `uri`. A wire that numbers its versions is compared by number (or,
-for versions that are not numbers, by `versioncreated`). A document without a `version` (most
-feed items) gets one: 1 for a new story, the next number when its content differs from the
-current version's, and none at all — a duplicate — when the content is unchanged.
+A story is identified by its source and `uri` (`services.ingest.identity`). A wire that numbers
+its versions is compared by number (or, for versions that are not numbers, by
+`versioncreated`). A document without a `version` (most feed items) gets one: 1 for a new story,
+the next number when its content differs from the current version's, and none at all — a
+duplicate — when the content is unchanged.
+
+A version that was already received is a duplicate when its content is the same, and a conflict
+when it is not: the wire changed a version without numbering the change. "The same content" is
+the same `content_digest`: the stored (sanitised, ninjs 2.x) story without the fields that
+describe its transport rather than the story (`TRANSPORT_FIELDS`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +25,9 @@ from shared.models import Story, StoryVersion, utcnow
 
 #: Clock skew tolerated before a `versioncreated` counts as in the future.
 FUTURE_SKEW = timedelta(minutes=5)
-#: Fields that change between polls of an unchanged item; not part of its content.
-VOLATILE_FIELDS = ("version", "versioncreated", "language")
+#: Fields that change between polls or resends of an unchanged item; not part of its content.
+#: (`language` is filled in by intake when the wire leaves it out.)
+TRANSPORT_FIELDS = ("version", "versioncreated", "language")
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class Placement:
     created: datetime | None
     #: Set when the wire's `versioncreated` lies in the future.
     future_note: str | None = None
+    #: Set when the version was already received with other content: why it conflicts.
+    conflict: str | None = None
 
 
 def place(story: Story | None, doc: dict[str, Any]) -> Placement:
@@ -37,8 +48,11 @@ def place(story: Story | None, doc: dict[str, Any]) -> Placement:
     current = story.current_version if story is not None else None
     if "version" in doc:
         version = ninjs.version_of(doc)
-        stale = _why_not_newer(story, current, version, created) if story else None
-        return Placement(version, stale, created, future_note)
+        if story is None:
+            return Placement(version, None, created, future_note)
+        conflict = _conflict(story, version, doc)
+        stale = _why_not_newer(story, current, version, created)
+        return Placement(version, stale, created, future_note, conflict)
     if current is None or story is None:
         return Placement("1", None, created, future_note)
     if _content(current.ninjs) == _content(doc):
@@ -79,6 +93,22 @@ def _why_not_newer(
     return f"version {incoming} is older than the current version {current.version}"
 
 
+def _conflict(story: Story, incoming: str, doc: dict[str, Any]) -> str | None:
+    received = next((v for v in story.versions if v.version == incoming), None)
+    if received is None or content_digest(received.ninjs) == content_digest(doc):
+        return None
+    return (
+        f"version {incoming} of {story.uri} was already received with different content; "
+        "a changed story needs a new version number"
+    )
+
+
+def content_digest(doc: dict[str, Any]) -> str:
+    """SHA-256 of the story's content: the same for a resend, different for any change."""
+    canonical = json.dumps(_content(doc), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _is_newer(incoming: str, created: datetime | None, current: StoryVersion) -> bool:
     if incoming.isdigit() and current.version.isdigit():
         return int(incoming) > int(current.version)
@@ -88,7 +118,7 @@ def _is_newer(incoming: str, created: datetime | None, current: StoryVersion) ->
 
 
 def _content(doc: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in doc.items() if key not in VOLATILE_FIELDS}
+    return {key: value for key, value in doc.items() if key not in TRANSPORT_FIELDS}
 
 
 def _next_number(story: Story, current: StoryVersion) -> str:

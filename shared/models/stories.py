@@ -33,10 +33,14 @@ class VersionKind(StrEnum):
 
 
 class Story(Base):
+    """A story is its source's: the same uri from another source is another story."""
+
     __tablename__ = "stories"
+    #: uri first: a uri alone (the dashboard's jump to a pasted uri) is found by this index too.
+    __table_args__ = (UniqueConstraint("uri", "source_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    uri: Mapped[str] = mapped_column(String(1000), unique=True)
+    uri: Mapped[str] = mapped_column(String(1000))
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     #: Changed only through `shared.story_states` (the transition table, compare-and-set).
     state: Mapped[str] = mapped_column(String(32), default=StoryState.RECEIVED, index=True)
@@ -66,10 +70,10 @@ class StoryVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
-    #: The story's source, copied here when the version is stored (`_copy_source_of_story`), so
-    #: a source's items in the last day and its latest item are one index range each, however
-    #: many stories there are. Nullable only because SQLite cannot add a NOT NULL reference to a
-    #: table that has rows; every version has one.
+    #: The source that sent this version (intake sets it; `_copy_source_of_story` fills in the
+    #: story's source otherwise). Being here, a source's items in the last day and its latest
+    #: item are one index range each, however many stories there are. Nullable only because
+    #: SQLite cannot add a NOT NULL reference to a table that has rows; every version has one.
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     #: The wire's own `version` as sent (ninjs carries it as a string).
     version: Mapped[str] = mapped_column(String(64))
@@ -84,6 +88,8 @@ class StoryVersion(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     story: Mapped[Story] = relationship(back_populates="versions", foreign_keys=[story_id])
+    #: The source that sent this version.
+    source: Mapped[Source | None] = relationship()
 
 
 @event.listens_for(StoryVersion, "before_insert")

@@ -151,3 +151,26 @@ def test_the_story_page_shows_timeline_and_deliveries_with_attempts(signed_in, d
     assert "down" in row and "HTTP 503" in row and ">3<" in row
     assert f"/deliveries/{failing.id}/resend" in row
     assert "3 attempts" in page
+
+
+def test_a_pasted_uri_two_sources_sent_lists_both_stories(signed_in, db):
+    uri = "https://example.com/meldung/1"
+    add_story(db, add_source(db, "wire"), "Vom Draht", uri=uri)
+    add_story(db, add_source(db, "agency"), "Von der Agentur", uri=uri)
+
+    answer = signed_in.get(f"/stories?q={uri}")
+
+    assert answer.status_code == 200
+    assert sorted(shown_headlines(answer.get_data(as_text=True))) == [
+        "Vom Draht",
+        "Von der Agentur",
+    ]
+
+
+def test_the_story_page_names_the_source_of_each_version(signed_in, db):
+    story = add_story(db, add_source(db, "agency"), "Hafen meldet Rekord")
+
+    page = signed_in.get(f"/stories/{story.id}").get_data(as_text=True)
+
+    heading = re.search(r"<h3>Version 1 · [^<]*</h3>", page).group(0)
+    assert heading.endswith(" from agency</h3>")

@@ -150,6 +150,9 @@ BAD = {
     "a JSON array": Bad(b"[1, 2]", 422, "invalid_story", recorded=RECORDED),
     "not ninjs": Bad(b'{"uri": "u", "colour": "blue"}', 422, "invalid_story", recorded=RECORDED),
     "no uri": Bad(b'{"headlines": [{"value": "x"}]}', 422, "invalid_story", recorded=RECORDED),
+    "a uri too long to keep": Bad(
+        story_with("uri", '"urn:x:' + "y" * 995 + '"'), 422, "invalid_story", recorded=RECORDED
+    ),
     "a form-encoded body": Bad(
         b"uri=x&headline=y", 415, "unsupported_format", form_encoded, recorded=RECORDED
     ),

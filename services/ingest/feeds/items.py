@@ -2,18 +2,18 @@
 
 Identity: the item's guid (Atom: id) when it has one, else its link; an item with neither
 cannot be told apart from the next poll's copy and is refused. A guid that is not a URI (e.g.
-"12345") is made one within the source, so two feeds' "12345" never collide.
+"12345") is made one within the source (`services.ingest.identity`), so two feeds' "12345"
+never collide.
 """
 
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
+from services.ingest.identity import story_uri as scoped_uri
 
 
 class ItemError(ValueError):
@@ -31,7 +31,7 @@ def item_ref(entry: dict[str, Any], position: int) -> str:
 def story_uri(entry: dict[str, Any], source_name: str) -> str:
     guid = str(entry.get("id") or "").strip()
     if guid:
-        return guid if HAS_SCHEME.match(guid) else f"urn:syndikat:{source_name}:{guid}"
+        return scoped_uri(guid, source_name)
     link = str(entry.get("link") or "").strip()
     if link:
         return link

@@ -19,7 +19,7 @@ import feedparser
 from sqlalchemy import select
 
 from services.ingest import source_health
-from services.ingest.documents import take_once
+from services.ingest.documents import IntakeCounts, take_once
 from services.ingest.feeds import items
 from services.ingest.feeds.fetch import FeedUnavailable, Fetched, fetch
 from services.ingest.feeds.fulltext import article_html
@@ -38,19 +38,23 @@ ENTITIES_REFUSED = (
 
 
 @dataclass
-class PollResult:
+class PollResult(IntakeCounts):
     source: str
     outcome: str  # "not modified", "unchanged", "read", "failed"
     items: int = 0
-    stored: int = 0
-    duplicates: int = 0
     refused: int = 0
+    #: Later items with a guid (or link) an earlier item of the same document already has.
+    repeated: int = 0
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.outcome != "read":
             return f"{self.source}: {self.outcome}" + "".join(f"; {n}" for n in self.notes)
         counts = f"{self.items} items: {self.stored} stored, {self.duplicates} known"
+        if self.repeated:
+            counts += f", {self.repeated} skipped (repeated guid)"
+        if self.conflicts:
+            counts += f", {self.conflicts} conflicting"
         return f"{self.source}: {counts}, {self.refused} refused" + "".join(
             f"; {n}" for n in self.notes
         )
@@ -131,8 +135,8 @@ def _complaint(parsed: Any) -> str | None:
 
 
 def _take_entries(source: FeedSource, parsed: Any, result: PollResult, cap: int) -> None:
-    entries = list(parsed.entries)
-    result.items = len(entries)
+    result.items = len(parsed.entries)
+    entries = _first_of_each_guid(parsed.entries, source.name, result)
     if len(entries) > cap:
         # Newest first (feeds usually are; undated items keep their place after dated ones).
         entries = sorted(entries, key=items.published_at, reverse=True)[:cap]
@@ -149,6 +153,27 @@ def _take_entries(source: FeedSource, parsed: Any, result: PollResult, cap: int)
     ready = [doc for doc in docs if doc is not None]
     for start in range(0, len(ready), BATCH):
         _take_batch(source, ready[start : start + BATCH], result)
+
+
+def _first_of_each_guid(
+    entries: list[dict[str, Any]], source_name: str, result: PollResult
+) -> list[dict[str, Any]]:
+    """The entries without later copies: a feed that repeats a guid gives one story per poll,
+    always the first copy, so polls never alternate between the copies' texts."""
+    seen: set[str] = set()
+    kept = []
+    for entry in entries:
+        try:
+            uri = items.story_uri(entry, source_name)
+        except items.ItemError:
+            kept.append(entry)  # refused with its reason later
+            continue
+        if uri in seen:
+            result.repeated += 1
+            continue
+        seen.add(uri)
+        kept.append(entry)
+    return kept
 
 
 def _story(
@@ -178,7 +203,8 @@ def _known_uris(source: FeedSource, entries: list[dict[str, Any]]) -> set[str]:
         except items.ItemError:
             continue
     with database.session() as db:
-        return set(db.scalars(select(Story.uri).where(Story.uri.in_(uris))))
+        known = select(Story.uri).where(Story.source_id == source.id, Story.uri.in_(uris))
+        return set(db.scalars(known))
 
 
 def _take_batch(
@@ -194,10 +220,7 @@ def _take_batch(
                 reason = "; ".join([str(exc), *exc.problems[:3]])
                 source_health.record_item_error(db, source.id, ref, reason)
                 continue
-            if intake.accepted:
-                result.stored += 1
-            else:
-                result.duplicates += 1
+            result.count(intake)
 
 
 def _record(source: FeedSource, ref: str, reason: str) -> None:

@@ -1,12 +1,12 @@
 """NITF (News Industry Text Format, IPTC) documents as ninjs 2.x.
 
-The story's identity is `docdata/doc-id/@id-string`; its version, when the wire numbers them,
-`docdata/du-key/@version` (otherwise intake numbers versions by content).
+The story's identity is `docdata/doc-id/@id-string` (with `regsrc`, the registrar:
+`urn:nitf:<regsrc>:<id>`; without, intake scopes it to the source); its version, when the wire
+numbers them, `docdata/du-key/@version` (otherwise intake numbers versions by content).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
@@ -14,11 +14,11 @@ from lxml import etree
 from services.ingest.formats import common
 from services.ingest.formats.markup import inner_html
 from services.ingest.formats.xml import child, children, text
+from services.ingest.identity import HAS_SCHEME
 from shared import ninjs
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
-HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def stories(root: etree._Element) -> list[dict[str, Any]]:
@@ -50,9 +50,9 @@ def _uri(docdata: etree._Element | None) -> str:
     id_string = doc_id.get("id-string") if doc_id is not None else None
     if not id_string:
         raise ninjs.InvalidStory("the NITF document has no doc-id", ["docdata/doc-id: required"])
-    if HAS_SCHEME.match(id_string):
-        return id_string
-    registrar = (doc_id.get("regsrc") if doc_id is not None else None) or "nitf"
+    registrar = doc_id.get("regsrc") if doc_id is not None else None
+    if HAS_SCHEME.match(id_string) or not registrar:
+        return id_string  # a bare id means something only within its source: intake scopes it
     return f"urn:nitf:{registrar}:{id_string}"
 
 
