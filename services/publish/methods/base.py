@@ -22,6 +22,10 @@ class Outgoing:
     remote_id: str | None = None
     #: During a secret rotation, the old secret: webhooks then carry a signature for each.
     previous_secret: str | None = None
+    #: The partner keeps embargoes itself (see `services.publish.embargo`)…
+    honours_embargoes: bool = False
+    #: …and this is the story's embargo still ahead, if any: e.g. a WordPress post's schedule.
+    embargoed_until: datetime | None = None
 
     @property
     def signing_secrets(self) -> list[str]:

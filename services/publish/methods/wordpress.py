@@ -5,6 +5,10 @@ may hold `author_id`, the partner's own editor to post as; without it the wire's
 the content. A story's post is found again by its slug, `<headline>-<hash of the story uri>`:
 a retry whose first attempt created the post but lost the answer finds it instead of posting
 twice. Later events of the story go to the post id the first delivery recorded.
+
+A story sent before its embargo (to a partner that honours embargoes) becomes a scheduled post,
+`status: future` with `date_gmt` the embargo; an update moves the schedule, and an update that
+lifts the embargo publishes the post.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.methods.wordpress_api import WordPressError, WordPressSite
-from shared import http, ninjs
+from shared import clock, http, ninjs
 
 log = logging.getLogger(__name__)
 KILLED = "story.killed"
@@ -68,20 +73,46 @@ def _publish(site: WordPressSite, outgoing: Outgoing) -> Outcome:
     if existing is not None:  # an earlier attempt got through; its answer did not
         return Outcome(200, remote_id=_id_of(existing), extra={"found_by_slug": slug})
     fields, extra = _fields_with_terms(site, outgoing)
-    post = site.call("POST", "/wp/v2/posts", json=fields | {"slug": slug, "status": "publish"})
+    post = site.call("POST", "/wp/v2/posts", json=fields | {"slug": slug} | _schedule(outgoing))
     return Outcome(201, remote_id=_id_of(post), extra=extra)
 
 
+def _schedule(outgoing: Outgoing) -> dict[str, str]:
+    """Published now, or scheduled for the embargo (WordPress publishes it then itself)."""
+    if outgoing.embargoed_until is None:
+        return {"status": "publish"}
+    return {"status": "future", "date_gmt": _wordpress_time(outgoing.embargoed_until)}
+
+
+def _wordpress_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _update(site: WordPressSite, post_id: int, outgoing: Outgoing) -> Outcome:
-    """Correct the post in place; its status and slug stay as the partner's editors left them."""
+    """Correct the post in place; its status and slug stay as the partner's editors left them,
+    except that an embargo moves the post's schedule (see the module's notes)."""
     fields, extra = _fields_with_terms(site, outgoing)
+    if outgoing.embargoed_until is not None:
+        fields |= _schedule(outgoing)
     try:
         post = site.call("POST", f"/wp/v2/posts/{post_id}", json=fields)
     except WordPressError as error:
         if error.code == "rest_post_invalid_id":
             error.message = f"WordPress post {post_id} no longer exists; the update was not applied"
         raise
+    if _embargo_lifted(outgoing, post):
+        post = site.call(
+            "POST",
+            f"/wp/v2/posts/{post_id}",
+            json={"status": "publish", "date_gmt": _wordpress_time(clock.now())},
+        )
     return Outcome(200, remote_id=_id_of(post), extra=extra)
+
+
+def _embargo_lifted(outgoing: Outgoing, post: Any) -> bool:
+    """A post scheduled for an embargo the story no longer has."""
+    scheduled = isinstance(post, dict) and post.get("status") == "future"
+    return scheduled and outgoing.honours_embargoes and outgoing.embargoed_until is None
 
 
 def _fields_with_terms(

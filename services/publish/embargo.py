@@ -1,0 +1,94 @@
+"""Embargoes: no version goes out before its ninjs `embargoed` time, unless the partner keeps
+embargoes itself.
+
+- Fan-out creates the delivery of an embargoed version to a partner that does not honour
+  embargoes *held*: `held_until` is the embargo, and nothing makes it sendable before then (a
+  replay, a partner enabled again, a retry-after: see `services.publish.delivery.sendable`). A
+  pull-feed partner's held delivery enters its feed when it is "sent", at the embargo.
+- A held delivery goes out only while its version is the story's current one: an update that
+  moves the embargo later replaces it (fan-out cancels it), even when that update is still
+  being translated as the old embargo passes.
+- A partner that honours embargoes gets the version at once, `embargoed` kept; a WordPress one
+  gets a scheduled post (`services.publish.methods.wordpress`).
+- The story is `embargoed` meanwhile; the delivery sweep moves it to `published` once the
+  embargo has passed (`release_due`), when its held deliveries become due too.
+- An embargo in the past holds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from shared import events, ninjs
+from shared.models import Delivery, Story, StoryState, StoryVersion
+
+EMBARGOED = "embargoed"
+LIFTED = "embargo_lifted"
+
+
+def pending(version: StoryVersion | None, now: datetime) -> datetime | None:
+    """The version's embargo if it is still ahead of `now`."""
+    embargo = ninjs.embargoed(version.ninjs) if version is not None else None
+    return embargo if embargo is not None and embargo > now else None
+
+
+def until(embargo: datetime) -> str:
+    return f"embargoed until {_iso(embargo)}"
+
+
+def sendable(now: datetime) -> Any:
+    """The SQL condition a delivery meets when no embargo holds it at `now`."""
+    version_is_current = exists().where(
+        Story.id == Delivery.story_id, Story.current_version_id == Delivery.story_version_id
+    )
+    released = (Delivery.held_until <= now) & ((Delivery.attempts > 0) | version_is_current)
+    return Delivery.held_until.is_(None) | released
+
+
+def mark_story(db: Session, story: Story, version: StoryVersion, now: datetime) -> datetime | None:
+    """Move a story whose `version` goes out now to `embargoed` or `published`; returns the
+    embargo that holds it, if any. The timeline shows an embargo set, moved or lifted."""
+    embargo = pending(version, now)
+    before = pending(_version_before(story, version), now)
+    if embargo is None:
+        if before is not None:
+            events.record(db, story.id, LIFTED, f"version {version.version} has no embargo ahead")
+        story.move_to(StoryState.PUBLISHED)
+        return None
+    if story.state_detail != until(embargo):  # not when the same fan-out runs twice
+        moved = f" (moved from {_iso(before)})" if before not in (None, embargo) else ""
+        events.record(db, story.id, EMBARGOED, f"version {version.version} {until(embargo)}{moved}")
+    story.move_to(StoryState.EMBARGOED, until(embargo))
+    return embargo
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when is not None else ""
+
+
+def _version_before(story: Story, version: StoryVersion) -> StoryVersion | None:
+    earlier = [v for v in story.versions if v.id < version.id]
+    return earlier[-1] if earlier else None
+
+
+def release_due(db: Session, now: datetime) -> int:
+    """Move every embargoed story whose embargo has passed to `published`; returns how many.
+
+    Their held deliveries need nothing: they are due at the embargo, and the sweep sends them.
+    """
+    stories = db.scalars(
+        select(Story)
+        .where(Story.state == StoryState.EMBARGOED)
+        .options(selectinload(Story.current_version))
+    ).all()
+    released = [story for story in stories if pending(story.current_version, now) is None]
+    for story in released:
+        version = story.current_version
+        embargo = ninjs.embargoed(version.ninjs) if version is not None else None
+        story.move_to(StoryState.PUBLISHED)
+        events.record(db, story.id, LIFTED, f"released: the embargo ({_iso(embargo)}) has passed")
+    return len(released)
