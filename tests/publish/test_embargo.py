@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.ingest.intake import take_story
 from services.publish import delivery, partners, registry, replay, tasks
 from shared import ninjs
-from shared.models import DeliveryState, Source, Story, StoryEvent, utcnow
+from shared.models import DeliveryState, Partner, Source, Story, StoryEvent, utcnow
 from tests.support import api
 from tests.support.factories import add_partner, fixture_story, queued
 from tests.support.publishing import current, deliveries_to, only_delivery, translated_version
@@ -274,3 +274,27 @@ def test_the_story_status_and_timeline_say_embargoed_until(db, wire, clock):
 def test_an_embargo_that_is_not_a_time_is_refused_at_ingest(db, wire):
     with pytest.raises(ninjs.InvalidStory, match="embargoed 'tomorrow at ten'"):
         take_story(db, wire, fixture_story(embargoed="tomorrow at ten"), via="test")
+
+
+def test_a_partner_is_registered_as_honouring_embargoes_from_the_cli_and_the_api(db, syndikat):
+    added = syndikat(
+        "partners", "add-wordpress", "24hw", "--wordpress", "https://24hw.example/",
+        "--user", "desk", "--app-password", "abcd efgh", "--honours-embargoes",
+    )  # fmt: skip
+    client = api.management_client()
+    shown = client.get("/v1/partners/24hw").get_json()
+    switched_off = client.patch("/v1/partners/24hw", json={"honours_embargoes": False})
+    refused = client.patch("/v1/partners/24hw", json={"honours_embargoes": "yes"})
+
+    assert added.exit_code == 0, added.output
+    assert shown["honours_embargoes"] is True
+    assert switched_off.get_json()["honours_embargoes"] is False
+    assert refused.status_code == 422
+    assert "honours_embargoes must be true or false" in refused.get_data(as_text=True)
+    added = syndikat("partners", "add", "puller", "--method", "feed", "--honours-embargoes")
+    assert added.exit_code == 0, added.output
+    db.expire_all()
+    assert {p.name: p.honours_embargoes for p in db.scalars(select(Partner))} == {
+        "24hw": False,
+        "puller": True,
+    }
