@@ -17,14 +17,15 @@ embargoes itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from services.publish import methods
 from shared import events, ninjs
-from shared.models import Delivery, Story, StoryState, StoryVersion
+from shared.models import Delivery, Partner, Story, StoryState, StoryVersion
 
 EMBARGOED = "embargoed"
 LIFTED = "embargo_lifted"
@@ -34,6 +35,19 @@ def pending(version: StoryVersion | None, now: datetime) -> datetime | None:
     """The version's embargo if it is still ahead of `now`."""
     embargo = ninjs.embargoed(version.ninjs) if version is not None else None
     return embargo if embargo is not None and embargo > now else None
+
+
+def hold_for(partner: Partner, embargo: datetime | None, now: datetime) -> datetime | None:
+    """Until when `partner`'s delivery of a version under `embargo` is held, if at all.
+
+    A partner that honours embargoes is held only when its method cannot schedule that close
+    ahead (WordPress publishes at once a post scheduled less than a minute ahead).
+    """
+    if embargo is None:
+        return None
+    method = methods.METHODS.get(partner.method)
+    lead = getattr(method, "schedules_ahead", timedelta(0))
+    return None if partner.honours_embargoes and embargo - now >= lead else embargo
 
 
 def until(embargo: datetime) -> str:

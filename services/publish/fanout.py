@@ -54,7 +54,7 @@ def fan_out(db: Session, story_version_id: int) -> int:
         return 0
     story = version.story
     candidate = None
-    held_until = None  # a kill is never held
+    embargoed_until = None  # a kill is never held
     if version.kind != VersionKind.KILL:
         if story.current_version_id != version.id:
             return 0  # a newer version (or a kill) arrived meanwhile: that one goes out instead
@@ -68,10 +68,10 @@ def fan_out(db: Session, story_version_id: int) -> int:
             language=version.language,
             documents=(version.ninjs, translation.ninjs),
         )
-        held_until = embargo.mark_story(db, story, version, utcnow())
+        embargoed_until = embargo.mark_story(db, story, version, utcnow())
     created = [
         _new_delivery(
-            db, partner, story, version, event, None if partner.honours_embargoes else held_until
+            db, partner, story, version, event, embargo.hold_for(partner, embargoed_until, utcnow())
         )
         for partner, event in _events_per_partner(db, story, version, candidate)
     ]

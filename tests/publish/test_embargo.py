@@ -16,7 +16,13 @@ from shared import ninjs
 from shared.models import DeliveryState, Partner, Source, Story, StoryEvent, utcnow
 from tests.support import api
 from tests.support.factories import add_partner, fixture_story, queued
-from tests.support.publishing import current, deliveries_to, only_delivery, translated_version
+from tests.support.publishing import (
+    current,
+    deliveries_to,
+    fan_out,
+    only_delivery,
+    translated_version,
+)
 from tests.support.receiver import Receiver
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -142,6 +148,23 @@ def test_a_partner_that_honours_embargoes_gets_the_version_at_once_with_embargoe
     assert only_delivery(db, "keeps-embargoes").state == "delivered"
     assert only_delivery(db, "does-not").state == "pending"
     assert story_of(db).state == "embargoed"  # held for the others
+
+
+@pytest.mark.parametrize(
+    ("ahead", "held"),
+    [(timedelta(minutes=5), False), (timedelta(seconds=59), True)],
+    ids=["scheduled", "too close to schedule"],
+)
+def test_a_wordpress_partner_that_honours_embargoes_is_held_when_wordpress_cannot_schedule(
+    db, wire, clock, ahead, held
+):
+    """WordPress publishes at once a post scheduled less than a minute ahead."""
+    add_partner(db, "site", method="wordpress", honours_embargoes=True)
+    embargo = clock.now + ahead
+
+    fan_out(db, embargoed_version(db, embargo))
+
+    assert only_delivery(db, "site").held_until == (embargo if held else None)
 
 
 @pytest.mark.parametrize(

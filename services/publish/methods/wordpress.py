@@ -18,7 +18,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -32,6 +32,9 @@ KILLED = "story.killed"
 
 class WordPressMethod:
     name = "wordpress"
+    #: WordPress publishes at once a post scheduled less than a minute ahead: closer to its
+    #: embargo, a story is held for the partner instead (see `services.publish.embargo`).
+    schedules_ahead = timedelta(minutes=1)
 
     def send(self, outgoing: Outgoing) -> Outcome:
         return self._on_site(outgoing, _deliver)
