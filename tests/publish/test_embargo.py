@@ -10,12 +10,13 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from services.ingest.intake import take_story
+from services.ingest.formats import read_documents
+from services.ingest.intake import prepare, take_story
 from services.publish import delivery, partners, registry, replay, tasks
 from shared import ninjs
 from shared.models import DeliveryState, Partner, Source, Story, StoryEvent, utcnow
 from tests.support import api
-from tests.support.factories import add_partner, fixture_story, queued
+from tests.support.factories import FIXTURES, add_partner, fixture_story, queued
 from tests.support.publishing import (
     current,
     deliveries_to,
@@ -321,3 +322,27 @@ def test_a_partner_is_registered_as_honouring_embargoes_from_the_cli_and_the_api
         "24hw": False,
         "puller": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("fixture", "before", "embargo_element"),
+    [
+        (
+            "newsml-g2/hafen-streik.v1.xml",
+            '<pubStatus qcode="stat:usable"/>',
+            "<embargoed>2023-12-01T10:00:00+01:00</embargoed>",
+        ),
+        (
+            "nitf/stadtrat-haushalt.xml",
+            '<date.issue norm="20231204T183000+0100"/>',
+            '<date.release norm="20231201T100000+0100"/>',
+        ),
+    ],
+)
+def test_an_xml_wire_embargo_is_the_embargo_syndikat_holds_for(fixture, before, embargo_element):
+    """NewsML-G2 `embargoed` and NITF `date.release` become ninjs `embargoed`."""
+    xml = (FIXTURES / fixture).read_text()
+    assert before in xml
+    [doc] = read_documents(xml.replace(before, f"{before}{embargo_element}").encode(), "folder")
+
+    assert ninjs.embargoed(prepare(doc)) == datetime.fromisoformat("2023-12-01T09:00:00+00:00")
