@@ -66,7 +66,17 @@ def language(doc: dict[str, Any]) -> str | None:
 
 
 def versioncreated(doc: dict[str, Any]) -> datetime | None:
-    raw = doc.get("versioncreated")
+    return _time(doc.get("versioncreated"))
+
+
+def embargoed(doc: dict[str, Any]) -> datetime | None:
+    """When the story may be published, if the wire set an embargo (None: no embargo, or one
+    that is not a time; ingest refuses the latter, see `services.ingest.intake`)."""
+    return _time(doc.get("embargoed"))
+
+
+def _time(raw: Any) -> datetime | None:
+    """An ISO 8601 time, UTC when it names no zone; None when `raw` is not one."""
     if not isinstance(raw, str):
         return None
     try:

@@ -30,6 +30,7 @@ class PartnerForm:
     subjects: str = ""
     sources: str = ""
     urgency: str = ""
+    honours_embargoes: str = ""  # a checkbox: "on" when ticked
     # Write-only: never filled from what is stored.
     secret: str = ""
     wordpress_user: str = ""
@@ -51,6 +52,7 @@ class PartnerForm:
             byline_policy=partner.byline_policy,
             byline=partner.byline or "",
             urgency=str(filters.get("urgency") or ""),
+            honours_embargoes="on" if partner.honours_embargoes else "",
             **{key: ", ".join(filters.get(key) or []) for key in FILTER_LISTS},
         )
 
@@ -63,6 +65,7 @@ class PartnerForm:
             "byline_policy": self.byline_policy,
             "byline": self.byline or None,
             "filters": self._filters(),
+            "honours_embargoes": bool(self.honours_embargoes),
         }
         if self.secret:
             changes["secret"] = self.secret

@@ -45,7 +45,17 @@ def prepare(doc: Any) -> dict[str, Any]:
     """`doc` as clean ninjs 2.x; raises `ninjs.InvalidStory` when it cannot be one."""
     if ninjs_v1.is_v1(doc):
         doc = ninjs_v1.upgrade(doc)
-    return sanitize.clean_story(ninjs.validate(doc))
+    return sanitize.clean_story(_check_embargo(ninjs.validate(doc)))
+
+
+def _check_embargo(doc: dict[str, Any]) -> dict[str, Any]:
+    """An embargo Syndikat cannot read would be ignored, and the story published early."""
+    if doc.get("embargoed") not in (None, "") and ninjs.embargoed(doc) is None:
+        raise ninjs.InvalidStory(
+            f"embargoed {doc['embargoed']!r} is not an ISO 8601 date and time",
+            ["embargoed: not a date-time"],
+        )
+    return doc
 
 
 def take_story(

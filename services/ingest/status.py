@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.publish.listing import describe_delivery
-from shared.models import Delivery, Story, StoryEvent, Translation
+from shared import ninjs
+from shared.models import Delivery, Story, StoryEvent, StoryState, Translation
 
 
 def _iso(value: Any) -> str | None:
@@ -21,6 +22,7 @@ def story_status(db: Session, story: Story) -> dict[str, Any]:
         "uri": story.uri,
         "state": story.state,
         "state_detail": story.state_detail,
+        "embargoed_until": _embargoed_until(story),
         "headline": story.headline,
         "language": story.language,
         "source": story.source.name,
@@ -30,6 +32,13 @@ def story_status(db: Session, story: Story) -> dict[str, Any]:
         "deliveries": _deliveries(db, story),
         "timeline": _timeline(db, story),
     }
+
+
+def _embargoed_until(story: Story) -> str | None:
+    """While the story is held for its embargo: until when."""
+    if story.state != StoryState.EMBARGOED or story.current_version is None:
+        return None
+    return _iso(ninjs.embargoed(story.current_version.ninjs))
 
 
 def _version(version: Any) -> dict[str, Any]:

@@ -15,6 +15,13 @@ from services.publish.times import InvalidTime, parse_since
 from shared import db as database
 from shared.models import Delivery, Partner, utcnow
 
+honours_embargoes_option = click.option(
+    "--honours-embargoes/--no-honours-embargoes",
+    default=None,
+    help="It keeps embargoes itself: embargoed stories reach it at once, `embargoed` kept "
+    "(WordPress: a scheduled post). Without it they reach it when the embargo ends.",
+)
+
 
 @click.group("partners")
 def partners_group() -> None:
@@ -37,6 +44,7 @@ def partners_group() -> None:
 @click.option("--byline-policy", type=click.Choice(["wire", "partner"]))
 @click.option("--byline", help="The partner's own byline (with --byline-policy partner).")
 @click.option("--disabled", is_flag=True, help="Register it disabled.")
+@honours_embargoes_option
 def add_partner(name: str, **options: Any) -> None:
     """Register a partner, or change the one with this name (only the options given)."""
     with database.session() as db:
@@ -66,6 +74,7 @@ def add_partner(name: str, **options: Any) -> None:
     help="Post under this WordPress user's byline; without it the wire's byline is kept.",
 )
 @click.option("--attribution-template", default="Source: {source}", show_default=True)
+@honours_embargoes_option
 def add_wordpress_partner(
     name: str,
     url: str,
@@ -73,6 +82,7 @@ def add_wordpress_partner(
     app_password: str,
     author_id: int | None,
     attribution_template: str,
+    honours_embargoes: bool | None,
 ) -> None:
     """Register a WordPress partner, or update the one with this name."""
     credentials: dict[str, str | int] = {"user": user, "app_password": app_password}
@@ -86,6 +96,8 @@ def add_wordpress_partner(
         # The partner's own author signs the post; without one the wire's byline stays.
         "byline_policy": "partner" if author_id is not None else "wire",
     }
+    if honours_embargoes is not None:
+        changes["honours_embargoes"] = honours_embargoes
     _save(name, changes)
 
 
@@ -112,8 +124,9 @@ def _changes(partner: Partner | None, options: dict[str, Any]) -> dict[str, Any]
     for key in ("method", "endpoint", "secret", "attribution_template", "byline_policy"):
         if options[key] is not None:
             changes[key] = options[key]
-    if options["byline"] is not None:
-        changes["byline"] = options["byline"]
+    for key in ("byline", "honours_embargoes"):
+        if options[key] is not None:
+            changes[key] = options[key]
     if options["credentials"]:
         known = partner.credentials_dict() if partner else {}
         changes["credentials"] = known | _pairs(options["credentials"])

@@ -4,9 +4,9 @@ The claim (state `sending` until `claimed_until`) is committed before the reques
 two workers never send the same delivery at once; a worker that dies mid-send leaves a claim
 that expires, and the sweep picks the delivery up again with the same webhook-id.
 
-A delivery is sendable only when it is due, its partner is enabled, and no earlier delivery of
-the same story to the same partner is still on its way: an update or a kill never overtakes the
-version it replaces.
+A delivery is sendable only when it is due, its partner is enabled, no embargo holds it (see
+`services.publish.embargo`), and no earlier delivery of the same story to the same partner is
+still on its way: an update or a kill never overtakes the version it replaces.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from services.publish import methods, outgoing, partners, retry
+from services.publish import embargo, methods, outgoing, partners, retry
 from shared import db as database
 from shared import events, outbox, tasks
 from shared.config import get_settings
@@ -198,7 +198,12 @@ def sendable(now: datetime) -> Any:
         Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now
     )
     abandoned = (Delivery.state == DeliveryState.SENDING) & (Delivery.claimed_until < now)
-    return or_(waiting, abandoned) & Delivery.partner_id.in_(enabled) & ~still_on_its_way
+    return (
+        or_(waiting, abandoned)
+        & Delivery.partner_id.in_(enabled)
+        & ~still_on_its_way
+        & embargo.sendable(now)
+    )
 
 
 def _record(
@@ -305,7 +310,12 @@ def _send_next_in_line(db: Session, recorded: list[Delivery]) -> None:
 
 def due_deliveries(db: Session, now: datetime, limit: int = 200) -> list[int]:
     """Deliveries the sweep should send now (retries, abandoned claims, lost first sends)."""
-    not_just_created = (Delivery.attempts > 0) | (Delivery.created_at < now - FIRST_SEND_GRACE)
+    # A held delivery was never the fan-out's to send: it leaves on the embargo's second.
+    not_just_created = (
+        (Delivery.attempts > 0)
+        | (Delivery.created_at < now - FIRST_SEND_GRACE)
+        | Delivery.held_until.is_not(None)
+    )
     query = (
         select(Delivery.id)
         .where(sendable(now), not_just_created)

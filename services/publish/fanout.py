@@ -10,6 +10,8 @@
 - A delivery of an older version that has not gone out yet is canceled: the newer version (or
   the kill) replaces it, so a partner that was down gets only the latest.
 - Pull-feed partners get their deliveries recorded as available in their feed.
+- A version under an embargo is held for partners that do not honour embargoes (see
+  `services.publish.embargo`).
 
 Order per partner holds because a delivery is not sent while an earlier one of the same story
 to the same partner is still on its way (see `services.publish.delivery`).
@@ -17,24 +19,32 @@ to the same partner is still on its way (see `services.publish.delivery`).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, load_only
 
-from services.publish import filters, methods
-from shared import events, story_states
+from services.publish import embargo, filters, methods
+from shared import events
 from shared.models import (
     Delivery,
     DeliveryState,
     Partner,
     Story,
-    StoryState,
     StoryVersion,
     Translation,
     VersionKind,
     utcnow,
 )
 
-_PLANNING_COLUMNS = (Partner.id, Partner.name, Partner.method, Partner.enabled, Partner.filters)
+_PLANNING_COLUMNS = (
+    Partner.id,
+    Partner.name,
+    Partner.method,
+    Partner.enabled,
+    Partner.filters,
+    Partner.honours_embargoes,
+)
 PUBLISHED = "story.published"
 UPDATED = "story.updated"
 KILLED = "story.killed"
@@ -47,6 +57,7 @@ def fan_out(db: Session, story_version_id: int) -> int:
         return 0
     story = version.story
     candidate = None
+    embargoed_until = None  # a kill is never held
     if version.kind != VersionKind.KILL:
         if story.current_version_id != version.id:
             return 0  # a newer version (or a kill) arrived meanwhile: that one goes out instead
@@ -60,24 +71,22 @@ def fan_out(db: Session, story_version_id: int) -> int:
             language=version.language,
             documents=(version.ninjs, translation.ninjs),
         )
-        if not _publishing(db, story, version):
+        cleared, embargoed_until = embargo.mark_story(db, story, version, utcnow())
+        if not cleared:
             return 0  # not cleared for publishing (held, killed, or back in review)
     created = [
-        _new_delivery(db, partner, story, version, event)
+        _new_delivery(
+            db, partner, story, version, event, embargo.hold_for(partner, embargoed_until, utcnow())
+        )
         for partner, event in _events_per_partner(db, story, version, candidate)
     ]
     db.flush()  # one batch of inserts, and the new deliveries get their ids
     if created:
-        names = ", ".join(sorted(d.partner.name for d in created))
+        names = ", ".join(
+            sorted(d.partner.name + (" (held)" if d.held_until else "") for d in created)
+        )
         events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
     return len(created)
-
-
-def _publishing(db: Session, story: Story, version: StoryVersion) -> bool:
-    """Move the story to published; a fan-out that ran before finds it there already."""
-    result = f"fan-out of version {version.version}"
-    moved = story_states.move(db, story.id, version.id, StoryState.PUBLISHED, result=result)
-    return moved or (story.state, story.current_version_id) == (StoryState.PUBLISHED, version.id)
 
 
 def _events_per_partner(
@@ -153,7 +162,12 @@ def _cancel_pending(db: Session, prior: list[Delivery], reason: str) -> bool:
 
 
 def _new_delivery(
-    db: Session, partner: Partner, story: Story, version: StoryVersion, event: str
+    db: Session,
+    partner: Partner,
+    story: Story,
+    version: StoryVersion,
+    event: str,
+    held_until: datetime | None,
 ) -> Delivery:
     delivery = Delivery(
         partner=partner,
@@ -162,7 +176,10 @@ def _new_delivery(
         event=event,
         state=DeliveryState.PENDING,
     )
-    if methods.is_pull(partner.method):
+    if held_until is not None:
+        # Due at the embargo, not before; a feed partner's enters its feed when it is "sent".
+        delivery.held_until = delivery.next_attempt_at = held_until
+    elif methods.is_pull(partner.method):
         # Nothing to send: the version is in the partner's feed from now on.
         delivery.state = DeliveryState.DELIVERED
         delivery.delivered_at = utcnow()

@@ -28,6 +28,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 #: Characters XML 1.0 cannot carry; one stray control character must not break a whole feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_WEB = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -105,23 +106,48 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
     story = item.story
     entry = feed.add_entry(order="append")
     entry.id(story["uri"])  # stable across versions: a reader replaces the entry on update
-    entry.title(_xml(ninjs.main_headline(story) or story["uri"]))
+    title = ninjs.main_headline(story) or story["uri"]
+    entry.title(_xml(title))
     entry.updated(item.updated)
     if created := ninjs.versioncreated(story):
         entry.published(created)
+    summary = _summary(story)
+    link = _web_link(story)
+    if link:
+        entry.link(href=_xml(link), rel="alternate")
     if body := ninjs.main_body(story):
         kind = "html" if "html" in str(body.get("contenttype", "")) else "text"
         entry.content(_xml(str(body.get("value") or "")), type=kind)
-    if summary := next((d.get("value") for d in story.get("descriptions") or []), None):
-        entry.summary(_xml(str(summary)))
+    elif summary or not link:
+        # Atom needs content or an alternate link: a story without a body (a picture, a
+        # teaser) carries its summary, or at least its headline, instead of breaking the feed.
+        entry.content(_xml(summary or title), type="text")
+    if summary:
+        entry.summary(_xml(summary))
     if story.get("by"):
-        entry.author({"name": _xml(story["by"])})
+        entry.author({"name": _xml(str(story["by"]))})
     if story.get("copyrightnotice"):
-        entry.rights(_xml(story["copyrightnotice"]))
+        entry.rights(_xml(str(story["copyrightnotice"])))
     for subject in story.get("subjects") or []:
         if subject.get("uri") or subject.get("name"):
             term = str(subject.get("uri") or subject.get("name"))
             entry.category(term=_xml(term), label=_xml(str(subject.get("name") or term)))
+
+
+def _summary(story: dict[str, Any]) -> str | None:
+    values = (d.get("value") for d in story.get("descriptions") or [] if isinstance(d, dict))
+    return next((str(value) for value in values if value), None)
+
+
+def _web_link(story: dict[str, Any]) -> str | None:
+    """Where readers find the story on the web: its uri when that is a web address, else the
+    first web link (ninjs 3 `links`) or rendition it carries."""
+    candidates = [story.get("uri")] + [
+        thing.get("href")
+        for thing in (story.get("links") or []) + (story.get("renditions") or [])
+        if isinstance(thing, dict)
+    ]
+    return next((c for c in candidates if isinstance(c, str) and _WEB.match(c)), None)
 
 
 def _xml(text: str) -> str:

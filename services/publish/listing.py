@@ -41,6 +41,7 @@ def describe_delivery(delivery: Delivery) -> dict[str, Any]:
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error,
         "next_attempt_at": _iso(delivery.next_attempt_at),
+        "held_until": _iso(delivery.held_until),
         "delivered_at": _iso(delivery.delivered_at),
         "created_at": _iso(delivery.created_at),
     }

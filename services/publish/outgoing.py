@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.publish import methods, payload
+from shared import ninjs
 from shared.models import Delivery, Story, StoryVersion, Translation
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class _Batch:
     stories: dict[uuid.UUID, Story]
     english: dict[int, dict[str, Any]]  # story version id → the English story
     versions: dict[int, str]  # story version id → the wire's version
+    embargoes: dict[int, datetime | None]  # story version id → its embargo
     remote_ids: dict[tuple[int, uuid.UUID], str]  # (partner, story) → the latest remote id
 
     @classmethod
@@ -68,8 +70,10 @@ class _Batch:
             )
         )
         versions = db.execute(
-            select(StoryVersion.id, StoryVersion.version).where(StoryVersion.id.in_(version_ids))
-        )
+            select(StoryVersion.id, StoryVersion.version, StoryVersion.ninjs).where(
+                StoryVersion.id.in_(version_ids)
+            )
+        ).all()
         remote = db.execute(
             select(Delivery.partner_id, Delivery.story_id, Delivery.remote_id)
             .where(Delivery.story_id.in_(story_ids), Delivery.remote_id.is_not(None))
@@ -78,7 +82,8 @@ class _Batch:
         return cls(
             stories={story.id: story for story in stories},
             english={version_id: doc for version_id, doc in english},
-            versions={version_id: version for version_id, version in versions},
+            versions={version_id: version for version_id, version, _ in versions},
+            embargoes={version_id: ninjs.embargoed(doc) for version_id, _, doc in versions},
             # Later rows win: the remote id from the latest delivery that got one.
             remote_ids={(p, s): remote_id for p, s, remote_id in remote},
         )
@@ -104,6 +109,7 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
             batch.english[delivery.story_version_id], story.source, partner
         )
     secrets = partner.signing_secrets(now)
+    embargo = batch.embargoes.get(delivery.story_version_id)
     return methods.Outgoing(
         event=delivery.event,
         webhook_id=delivery.webhook_id,
@@ -115,4 +121,6 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         story=data,
         remote_id=batch.remote_ids.get((delivery.partner_id, delivery.story_id)),
         story_id=str(delivery.story_id),
+        honours_embargoes=partner.honours_embargoes,
+        embargoed_until=embargo if embargo is not None and embargo > now else None,
     )

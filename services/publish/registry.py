@@ -27,6 +27,7 @@ FIELDS = (
     "attribution_template",
     "byline_policy",
     "byline",
+    "honours_embargoes",
     "enabled",
     "disabled_reason",
 )
@@ -56,6 +57,7 @@ def create(
         filters={},
         byline_policy="wire",
         attribution_template="Source: {source}",
+        honours_embargoes=False,
     )
     apply(db, partner, changes, now)
     db.add(partner)
@@ -116,6 +118,7 @@ def describe(partner: Partner, now: datetime) -> dict[str, Any]:
         "attribution_template": partner.attribution_template,
         "byline_policy": partner.byline_policy,
         "byline": partner.byline,
+        "honours_embargoes": partner.honours_embargoes,
         "secret_set": bool(partner.secret),
         "secret_rotation_ends_at": _iso(rotation_ends)
         if len(partner.signing_secrets(now)) > 1
@@ -194,6 +197,12 @@ def _byline(value: Any) -> str | None:
     return value.strip()
 
 
+def _honours_embargoes(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidPartner("honours_embargoes must be true or false")
+    return value
+
+
 _CHECKS = {
     "endpoint": _endpoint,
     "secret": _secret,
@@ -201,6 +210,7 @@ _CHECKS = {
     "attribution_template": _template,
     "byline_policy": _byline_policy,
     "byline": _byline,
+    "honours_embargoes": _honours_embargoes,
 }
 
 

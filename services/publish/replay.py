@@ -88,6 +88,10 @@ def _check_replayable(db: Session, delivery: Delivery, now: datetime) -> None:
         raise ReplayRefused("the delivery is being sent right now")
     if delivery.state == DeliveryState.CANCELED:
         raise ReplayRefused(f"the delivery was canceled: {delivery.last_error}")
+    if delivery.held_until is not None and delivery.held_until > now:
+        raise ReplayRefused(
+            f"the delivery is held until the embargo, {delivery.held_until.isoformat()}"
+        )
     later = db.scalar(
         select(Delivery)
         .where(

@@ -8,7 +8,7 @@ from celery import shared_task
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from services.publish import delivery, fanout, partners, reconcile
+from services.publish import delivery, embargo, fanout, partners, reconcile
 from shared import db as database
 from shared import outbox, tasks
 from shared.config import get_settings
@@ -58,10 +58,12 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(name=tasks.SWEEP_DELIVERIES)
 def sweep_deliveries() -> int:
-    """Queue every delivery whose retry time has come (the schedule lives in the database)."""
+    """Queue every delivery whose retry time or embargo has come (the schedule lives in the
+    database, so a restart loses none of it)."""
     now = utcnow()
     with database.session() as db:
         partners.disable_failing(db, now)
+        embargo.release_due(db, now)
         due = delivery.due_deliveries(db, now)
         for delivery_id in due:
             outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)

@@ -55,6 +55,9 @@ class Delivery(Base):
     #: The partner's own id for the story (e.g. a WordPress post id), for updates and kills.
     remote_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The version's embargo, for a partner that does not honour embargoes: nothing goes out
+    #: before it, whatever `next_attempt_at` says (see `services.publish.delivery.sendable`).
+    held_until: Mapped[datetime | None]
 
     partner: Mapped[Partner] = relationship()
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(

@@ -40,6 +40,9 @@ class Partner(Base):
     #: "wire" keeps the wire's byline; "partner" puts `byline` (or no byline) in its place.
     byline_policy: Mapped[str] = mapped_column(String(16), default="wire")
     byline: Mapped[str | None] = mapped_column(String(200))
+    #: The partner keeps embargoes itself: it gets an embargoed version at once, `embargoed`
+    #: kept (a WordPress post is scheduled); other partners get it only when the embargo ends.
+    honours_embargoes: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def credentials_dict(self) -> dict[str, Any]:

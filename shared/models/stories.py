@@ -21,7 +21,7 @@ class StoryState(StrEnum):
     NEEDS_REVIEW = "needs_review"  # the QA gate held the translation
     HELD = "held"  # not publishable as it is (unknown language, withheld by the wire)
     READY = "ready"  # English exists; publishing is queued
-    EMBARGOED = "embargoed"  # translated and cleared, every delivery held until the embargo
+    EMBARGOED = "embargoed"  # translated and cleared; every delivery held until the embargo
     PUBLISHED = "published"  # handed to every matching partner
     KILLED = "killed"  # withdrawn by the wire
 

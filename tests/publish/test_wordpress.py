@@ -7,11 +7,13 @@ receiver and run everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -502,6 +504,27 @@ def test_a_byline_with_its_own_by_is_not_signed_by_by(by):
     assert content == '<p class="syndikat-byline">By Jane Doe, AP</p>'
 
 
+def test_a_partner_that_honours_embargoes_gets_a_post_scheduled_for_the_embargo(
+    db, site, admin, clock
+):
+    add_source(db, attribution="Source: Stern")
+    add_partner(
+        db,
+        "24hw",
+        endpoint=f"{site.url}/wp-json/",
+        method="wordpress",
+        credentials=json.dumps(editor_login(site)),
+        honours_embargoes=True,
+    )
+    embargo = clock.now + timedelta(hours=2)
+    doc = english_story(embargoed=embargo.isoformat())
+
+    published = deliver(db, ingest(db, doc))  # at once, before the embargo
+
+    post = post_as_admin_sees_it(admin, published.remote_id)
+    assert (post["status"], post["date_gmt"]) == ("future", "2031-03-03T08:00:00")
+
+
 def test_partners_add_wordpress_stores_the_app_password_encrypted_and_never_prints_it(db):
     added = CliRunner().invoke(
         syndikat,
@@ -583,6 +606,22 @@ def test_a_delivery_without_a_story_id_finds_no_post_and_says_so(scripted):
 
     assert (outcome.ok, outcome.error) == (False, "no story id to find its post by: ''")
     assert scripted.requests == []
+
+
+def test_an_update_that_lifts_the_embargo_publishes_the_scheduled_post(scripted, clock):
+    scripted.answers += [
+        httpx.Response(200, json={"id": 7, "status": "future"}),
+        httpx.Response(200, json={"id": 7, "status": "publish"}),
+    ]
+    story = english_story(subjects=[], places=[], organisations=[])
+    update = outgoing(story, FAKE_SITE, SOME_LOGIN, "story.updated", remote_id="7")
+
+    outcome = WORDPRESS.send(dataclasses.replace(update, honours_embargoes=True))
+
+    assert outcome.ok, outcome.error
+    corrected, published = (json.loads(r.content) for r in scripted.requests)
+    assert "status" not in corrected  # a correction alone leaves the post's status be
+    assert published == {"status": "publish", "date_gmt": "2031-03-03T06:00:00"}
 
 
 @pytest.mark.parametrize(

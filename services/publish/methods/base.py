@@ -25,6 +25,10 @@ class Outgoing:
     #: Syndikat's own id of the story, the same for all its versions and kills (a WordPress
     #: post's slug is made from it, so a post whose creation answer was lost is found again).
     story_id: str = ""
+    #: The partner keeps embargoes itself (see `services.publish.embargo`)…
+    honours_embargoes: bool = False
+    #: …and this is the story's embargo still ahead, if any: e.g. a WordPress post's schedule.
+    embargoed_until: datetime | None = None
 
     @property
     def signing_secrets(self) -> list[str]:

@@ -10,6 +10,10 @@ post id is recorded. A story's post therefore carries a slug made from the story
 id is recorded, the post with that slug is looked up (any status, trash included) first: a
 publish or update adopts and corrects it instead of posting twice, and a kill trashes it. A
 kill counts as done only once no such post is left; a failed lookup is retried.
+
+A story sent before its embargo (to a partner that honours embargoes) becomes a scheduled post,
+`status: future` with `date_gmt` the embargo; an update moves the schedule, and an update that
+lifts the embargo publishes the post.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.methods.wordpress_api import WordPressError, WordPressSite
-from shared import http, ninjs
+from shared import clock, http, ninjs
 
 log = logging.getLogger(__name__)
 KILLED = "story.killed"
@@ -32,6 +37,9 @@ KILLED = "story.killed"
 
 class WordPressMethod:
     name = "wordpress"
+    #: WordPress publishes at once a post scheduled less than a minute ahead: closer to its
+    #: embargo, a story is held for the partner instead (see `services.publish.embargo`).
+    schedules_ahead = timedelta(minutes=1)
 
     def send(self, outgoing: Outgoing) -> Outcome:
         return self._on_site(outgoing, _deliver)
@@ -74,20 +82,46 @@ def _publish(site: WordPressSite, outgoing: Outgoing) -> Outcome:
         adopted = _update(site, _post_id(_id_of(existing)), outgoing)
         return replace(adopted, extra=adopted.extra | {"found_by_slug": slug})
     fields, extra = _fields_with_terms(site, outgoing)
-    post = site.call("POST", "/wp/v2/posts", json=fields | {"slug": slug, "status": "publish"})
+    post = site.call("POST", "/wp/v2/posts", json=fields | {"slug": slug} | _schedule(outgoing))
     return Outcome(201, remote_id=_id_of(post), extra=extra)
 
 
+def _schedule(outgoing: Outgoing) -> dict[str, str]:
+    """Published now, or scheduled for the embargo (WordPress publishes it then itself)."""
+    if outgoing.embargoed_until is None:
+        return {"status": "publish"}
+    return {"status": "future", "date_gmt": _wordpress_time(outgoing.embargoed_until)}
+
+
+def _wordpress_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _update(site: WordPressSite, post_id: int, outgoing: Outgoing) -> Outcome:
-    """Correct the post in place; its status and slug stay as the partner's editors left them."""
+    """Correct the post in place; its status and slug stay as the partner's editors left them,
+    except that an embargo moves the post's schedule (see the module's notes)."""
     fields, extra = _fields_with_terms(site, outgoing)
+    if outgoing.embargoed_until is not None:
+        fields |= _schedule(outgoing)
     try:
         post = site.call("POST", f"/wp/v2/posts/{post_id}", json=fields)
     except WordPressError as error:
         if error.code == "rest_post_invalid_id":
             error.message = f"WordPress post {post_id} no longer exists; the update was not applied"
         raise
+    if _embargo_lifted(outgoing, post):
+        post = site.call(
+            "POST",
+            f"/wp/v2/posts/{post_id}",
+            json={"status": "publish", "date_gmt": _wordpress_time(clock.now())},
+        )
     return Outcome(200, remote_id=_id_of(post), extra=extra)
+
+
+def _embargo_lifted(outgoing: Outgoing, post: Any) -> bool:
+    """A post scheduled for an embargo the story no longer has."""
+    scheduled = isinstance(post, dict) and post.get("status") == "future"
+    return scheduled and outgoing.honours_embargoes and outgoing.embargoed_until is None
 
 
 def _fields_with_terms(
