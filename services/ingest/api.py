@@ -98,14 +98,20 @@ def _documents(body: bytes, kind: str) -> list[Any]:
     except UnsupportedFormat as exc:
         raise ApiError(415, "unsupported_format", str(exc)) from exc
     except ninjs.InvalidStory as exc:
-        raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
+        raise _refused_story(exc) from exc
+
+
+def _refused_story(exc: ninjs.InvalidStory) -> ApiError:
+    """422: `not_a_story` for an event listing, a package, an empty item; else `invalid_story`."""
+    code = "not_a_story" if isinstance(exc, ninjs.NotAStory) else "invalid_story"
+    return ApiError(422, code, str(exc), exc.problems)
 
 
 def _take(db: Any, source: Source, docs: list[Any]) -> list[Intake]:
     try:
         return take_all(db, source, docs, via="push")
     except ninjs.InvalidStory as exc:
-        raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
+        raise _refused_story(exc) from exc
 
 
 def _record_refusal(source_id: int, error: ApiError) -> None:

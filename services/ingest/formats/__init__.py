@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
+
 from services.ingest import json_input
 from services.ingest.formats import newsml_g2, nitf
 from services.ingest.formats.errors import MalformedDocument, UnsupportedFormat
@@ -41,6 +43,8 @@ def read_documents(data: bytes, kind: str = SourceKind.FOLDER) -> list[Any]:
     if name == "nitf":
         _expect(NITF, kind)
         return nitf.stories(root)
+    if etree.QName(root).namespace == newsml_g2.NAMESPACE or name in newsml_g2.PARTS:
+        raise UnsupportedFormat(f"a fragment of NewsML-G2 (<{name}>), not a whole item")
     raise UnsupportedFormat(f"XML with root <{name}> is neither NewsML-G2 nor NITF")
 
 
