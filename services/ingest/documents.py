@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.ingest.formats import read_documents
+from services.ingest import source_health
+from services.ingest.formats import Documents, read_documents
 from services.ingest.intake import Intake, take_story
 from shared.models import Source
 
@@ -26,8 +27,12 @@ def take_document(db: Session, source: Source, data: bytes, via: str) -> list[In
 
 
 def take_all(db: Session, source: Source, docs: list[Any], via: str) -> list[Intake]:
+    """Store every story of `docs`; what the document held besides is written down as refused."""
     with db.begin_nested():
-        return [take_once(db, source, doc, via) for doc in docs]
+        intakes = [take_once(db, source, doc, via) for doc in docs]
+    for item, why in docs.left_out if isinstance(docs, Documents) else []:
+        source_health.record_item_error(db, source.id, f"{via}: {item}", f"left out: {why}")
+    return intakes
 
 
 def take_once(

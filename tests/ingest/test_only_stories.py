@@ -235,6 +235,41 @@ def test_a_news_message_yields_only_its_text_items(client, secret, db):
     assert "stories" not in answer.get_json()  # one story: the package and picture are left out
     story = db.scalars(select(Story)).one()
     assert story.uri == "urn:newsml:hnd.example:20231202:elbtunnel-sperrung"
+    assert answer.get_json()["left_out"] == [
+        "packageItem urn:newsml:hnd.example:20231205:paket: a NewsML-G2 package, not handled yet",
+        "newsItem urn:newsml:hnd.example:20231205:foto-faehre: a picture item, not a text story",
+    ]
+    recorded = db.scalars(select(IngestError).order_by(IngestError.id)).all()
+    assert [(e.item_ref, e.reason) for e in recorded] == [
+        (
+            "push: packageItem urn:newsml:hnd.example:20231205:paket",
+            "left out: a NewsML-G2 package, not handled yet",
+        ),
+        (
+            "push: newsItem urn:newsml:hnd.example:20231205:foto-faehre",
+            "left out: a picture item, not a text story",
+        ),
+    ]
+
+
+def scan_with(db: Any, name: str, data: bytes) -> Any:
+    """Drop `data` as `name` into a new folder source's folder and scan it."""
+    inbox = get_settings().inbox_dir / "hnd"
+    inbox.mkdir(parents=True)
+    source_id = add_source(db, "hnd", kind="folder", folder="hnd").id
+    (inbox / name).write_bytes(data)
+    return scan_folder(source_id, settle=0)
+
+
+def test_a_dropped_news_message_records_the_items_it_left_out(db, db_env):
+    result = scan_with(db, "paket.xml", (G2 / "message-text-picture-package.xml").read_bytes())
+
+    assert (result.stored, result.failed) == (1, {})
+    refs = [e.item_ref for e in db.scalars(select(IngestError).order_by(IngestError.id))]
+    assert refs == [
+        "file paket.xml: packageItem urn:newsml:hnd.example:20231205:paket",
+        "file paket.xml: newsItem urn:newsml:hnd.example:20231205:foto-faehre",
+    ]
 
 
 def test_a_news_message_without_text_items_is_refused_naming_each_item(client, secret, db):
@@ -258,15 +293,10 @@ def test_a_news_message_without_text_items_is_refused_naming_each_item(client, s
 
 
 def test_a_dropped_event_item_moves_to_error_with_its_reason(db, db_env):
-    inbox = get_settings().inbox_dir / "hnd"
-    inbox.mkdir(parents=True)
-    source_id = add_source(db, "hnd", kind="folder", folder="hnd").id
-    (inbox / "termin.xml").write_bytes((G2 / "event-item.xml").read_bytes())
-
-    result = scan_folder(source_id, settle=0)
+    result = scan_with(db, "termin.xml", (G2 / "event-item.xml").read_bytes())
 
     assert result.failed == {"termin.xml": "a NewsML-G2 eventItem is an event listing, not a story"}
-    assert (inbox / "error" / "termin.xml.reason.txt").exists()
+    assert (get_settings().inbox_dir / "hnd" / "error" / "termin.xml.reason.txt").exists()
     assert count(db, Story) == 0
 
 

@@ -6,13 +6,12 @@ keeps its `remoteContent` as renditions; intake holds it (`services.ingest.story
 
 Only news items are stories. Event, planning, concept and knowledge items, and news items that
 carry events or concepts instead of text, are refused as what they are; packages are refused as
-not handled yet. A newsMessage yields only its text items (the others are left out and logged)
-and is refused when it holds none.
+not handled yet. A newsMessage yields only its text items (the others are left out, and intake
+records why) and is refused when it holds none.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from lxml import etree
@@ -21,8 +20,6 @@ from services.ingest.formats import common
 from services.ingest.formats.markup import inner_html
 from services.ingest.formats.xml import child, children, local_name, text
 from shared import ninjs
-
-log = logging.getLogger(__name__)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -49,10 +46,11 @@ TEXT_CLASSES = ("text", "composite")
 MEDIA_CLASSES = ("picture", "video", "audio", "graphic")
 
 
-def stories(root: etree._Element) -> list[dict[str, Any]]:
+def stories(root: etree._Element) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The stories, and the items left out with why (a newsMessage's items that are no text)."""
     name = local_name(root)
     if name == "newsItem":
-        return [news_item(root)]
+        return [news_item(root)], []
     if name != "newsMessage":
         raise not_a_story(name)
     item_set = child(root, "itemSet")
@@ -60,11 +58,9 @@ def stories(root: etree._Element) -> list[dict[str, Any]]:
     texts = [item for item in items if _is_text_item(item)]
     left_out = [_why_left_out(item) for item in items if not _is_text_item(item)]
     if not texts:
-        problems = left_out or ["itemSet: no item"]
+        problems = [f"{item}: {why}" for item, why in left_out] or ["itemSet: no item"]
         raise ninjs.NotAStory("the newsMessage holds no text item, so no story", problems)
-    for reason in left_out:
-        log.info("newsMessage: left out %s", reason)
-    return [news_item(item) for item in texts]
+    return [news_item(item) for item in texts], left_out
 
 
 def not_a_story(item_name: str) -> ninjs.NotAStory:
@@ -77,11 +73,12 @@ def _is_text_item(item: etree._Element) -> bool:
     return local_name(item) == "newsItem" and _item_class(item) in TEXT_CLASSES
 
 
-def _why_left_out(item: etree._Element) -> str:
-    name, guid = local_name(item), item.get("guid") or "(no guid)"
+def _why_left_out(item: etree._Element) -> tuple[str, str]:
+    name = local_name(item)
+    ref = f"{name} {item.get('guid') or '(no guid)'}"
     if name == "newsItem":
-        return f"newsItem {guid}: a {_item_class(item)} item, not a text story"
-    return f"{name} {guid}: {not_a_story(name)}"
+        return ref, f"a {_item_class(item)} item, not a text story"
+    return ref, str(not_a_story(name))
 
 
 def _item_class(item: etree._Element) -> str:
