@@ -38,6 +38,25 @@ RENDITION_KEYS = (
     "format",
 )
 EVENT_KEYS = ("name", "rel", "uri", "literal")
+#: The 2.x spelling of 3.x's camelCase top-level names: a document using one of them is 2.x,
+#: whatever stray camelCase name it also has (and is refused as invalid 2.x, not 3.x).
+V2_NAMES = {
+    "altids",
+    "contentcreated",
+    "copyrightholder",
+    "copyrightnotice",
+    "digitalsourcetype",
+    "ednote",
+    "embargoed",
+    "firstcreated",
+    "infosources",
+    "pubstatus",
+    "representationtype",
+    "rightsinfo",
+    "trustindicators",
+    "usageterms",
+    "versioncreated",
+}
 NOT_STORIES = {
     "event": "an event listing, not a story",
     "planning": "a planning item (coverage being planned), not a story",
@@ -54,6 +73,8 @@ def schema_version(doc: Any) -> str | None:
         if major != "3":
             return None
         return f"3.{minor}" if f"3.{minor}" in SCHEMA_VERSIONS else LATEST
+    if V2_NAMES & doc.keys():
+        return None
     return LATEST if _has_camel_case(doc) else None
 
 

@@ -93,6 +93,14 @@ def test_a_ninjs_3x_story_is_recognised_by_its_names_without_declaring_itself():
     assert prepare(doc)["versioncreated"] == "2023-12-05T07:15:00+01:00"
 
 
+def test_a_2x_story_with_a_stray_camel_case_name_is_refused_as_2x():
+    doc = {"uri": "urn:x", "versioncreated": "2023-12-05T07:15:00+01:00", "pubStatus": "usable"}
+
+    with pytest.raises(ninjs.InvalidStory, match=r"^not a valid ninjs 2\.x story$") as refused:
+        prepare(doc)
+    assert "pubStatus" in refused.value.problems[0]
+
+
 def test_a_pushed_ninjs_3x_story_is_stored_as_2x_and_queued(client, secret, db):
     answer = push(client, secret, json.dumps(v3_story()).encode())
 
