@@ -77,9 +77,11 @@ def plain_text(value: str) -> str:
     for _ in range(PLAIN_TEXT_ROUNDS):
         cleaned = html.unescape(nh3.clean(value, tags=set()))
         if cleaned == value:
-            break
+            return value
         value = cleaned
-    return value
+    # Entities nested deeper than anyone writes by accident: keep them encoded, so no decoding
+    # step can ever turn them into markup.
+    return nh3.clean(value, tags=set())
 
 
 def text_of(value: str) -> str:

@@ -83,6 +83,7 @@ def test_bodies_and_descriptions_are_cleaned_and_plain_text_keeps_its_words():
         ("Titel<script>alert(1)</script>", "Titel"),
         ("&lt;script&gt;alert(1)&lt;/script&gt;Titel", "Titel"),  # decoding reveals no tag
         ("&amp;lt;iframe src=x&amp;gt;Titel", "Titel"),
+        ("&amp;amp;amp;amp;lt;script&amp;amp;amp;amp;gt;x", "&lt;script&gt;x"),  # kept encoded
     ],
     ids=lambda value: value[:40],
 )
