@@ -1,7 +1,8 @@
 """The story format Syndikat speaks in and out: IPTC ninjs 2.x.
 
-The 2.2 JSON schema ships with the package (`shared/schemas/`). These helpers read and write the
-few fields every service needs, so no service digs through a story's JSON on its own.
+The 2.2 JSON schema ships with the package (`shared/schemas/`), beside the 3.0 and 3.1 ones that
+ninjs 3.x documents are checked against before intake maps them to 2.x. These helpers read and
+write the few fields every service needs, so no service digs through a story's JSON on its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "ninjs-schema_2.2.json"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+SCHEMA_PATH = SCHEMAS / "ninjs-schema_2.2.json"
+#: The ninjs schemas refer to GeoJSON's on the web; it is never fetched (a place's `geojson` is
+#: only checked to be an object).
+GEOJSON_SCHEMA = "https://geojson.org/schema/GeoJSON.json"
 KILLED = "canceled"
 WITHHELD = "withheld"
 
@@ -27,17 +34,24 @@ class InvalidStory(ValueError):
         self.problems = problems or []
 
 
+class NotAStory(InvalidStory):
+    """A readable item that is not a story: an event listing, a package, an empty item."""
+
+
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+def _validator(schema_version: str = "2.2") -> Draft202012Validator:
+    schema = json.loads((SCHEMAS / f"ninjs-schema_{schema_version}.json").read_text())
+    geojson = DRAFT202012.create_resource({"type": "object"})
+    return Draft202012Validator(schema, registry=Registry().with_resource(GEOJSON_SCHEMA, geojson))
 
 
-def problems(doc: Any) -> list[str]:
-    """What makes `doc` invalid ninjs 2.2, one line each (empty when valid)."""
+def problems(doc: Any, schema_version: str = "2.2") -> list[str]:
+    """What makes `doc` invalid ninjs (2.2, or "3.0"/"3.1"), one line each (empty when valid)."""
     if not isinstance(doc, dict):
         return ["a ninjs story is a JSON object"]
     found = []
-    for error in sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path)):
+    errors = _validator(schema_version).iter_errors(doc)
+    for error in sorted(errors, key=lambda e: [str(part) for part in e.absolute_path]):
         where = "/".join(str(part) for part in error.absolute_path) or "(story)"
         found.append(f"{where}: {error.message[:300]}")
     return found

@@ -6,6 +6,8 @@ A pushed body is one ninjs document (JSON) or one NewsML-G2 or NITF document (XM
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
@@ -14,7 +16,12 @@ from sqlalchemy import select
 from services.ingest import push_limits, replays, signatures, source_health
 from services.ingest.documents import take_all
 from services.ingest.errors import ApiError
-from services.ingest.formats import MalformedDocument, UnsupportedFormat, read_documents
+from services.ingest.formats import (
+    Documents,
+    MalformedDocument,
+    UnsupportedFormat,
+    read_documents,
+)
 from services.ingest.intake import Intake, VersionConflict, record_conflict
 from services.ingest.status import story_status
 from shared import db as database
@@ -36,8 +43,9 @@ def push_story(source_name: str) -> Any:
         source_id, kind = source.id, source.kind
     push_limits.mark_authenticated()
     with replays.claimed(source_id, request.headers["webhook-id"]):
-        intakes = _store(source_id, kind, body)
-    return _accepted(intakes)
+        documents = _documents_or_refusal(source_id, body, kind)
+        intakes = _store(source_id, documents)
+    return _accepted(intakes, documents.left_out)
 
 
 def _signed_source(db: Any, source_name: str, body: bytes) -> Source:
@@ -51,18 +59,29 @@ def _signed_source(db: Any, source_name: str, body: bytes) -> Source:
     return source
 
 
-def _store(source_id: int, kind: str, body: bytes) -> list[Intake]:
+def _documents_or_refusal(source_id: int, body: bytes, kind: str) -> Documents:
+    # Parsed before the transaction: on SQLite that holds the write lock, and reading the
+    # document needs no database.
+    with _refusals_recorded(source_id):
+        return _documents(body, kind)
+
+
+def _store(source_id: int, documents: Documents) -> list[Intake]:
+    with _refusals_recorded(source_id):
+        return _take_documents(source_id, documents)
+
+
+@contextmanager
+def _refusals_recorded(source_id: int) -> Iterator[None]:
     try:
-        # Parsed before the transaction: on SQLite that holds the write lock, and reading the
-        # document needs no database.
-        return _take_documents(source_id, _documents(body, kind))
+        yield
     except ApiError as refused:
         # Signed, so it really came from the wire: worth showing to whoever runs the source.
         _record_refusal(source_id, refused)
         raise
 
 
-def _take_documents(source_id: int, documents: list[Any]) -> list[Intake]:
+def _take_documents(source_id: int, documents: Documents) -> list[Intake]:
     """Store the stories; when an `ApiError` refuses them, nothing is stored."""
     try:
         with database.session() as db:
@@ -92,7 +111,7 @@ def _decode(body: bytes) -> str:
         raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from exc
 
 
-def _documents(body: bytes, kind: str) -> list[Any]:
+def _documents(body: bytes, kind: str) -> Documents:
     """The stories in the body: one ninjs document, or the items of a NewsML-G2/NITF file.
 
     The format is told from the content (JSON or XML), whatever the Content-Type says.
@@ -105,14 +124,20 @@ def _documents(body: bytes, kind: str) -> list[Any]:
     except UnsupportedFormat as exc:
         raise ApiError(415, "unsupported_format", str(exc)) from exc
     except ninjs.InvalidStory as exc:
-        raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
+        raise _refused_story(exc) from exc
 
 
-def _take(db: Any, source: Source, docs: list[Any]) -> list[Intake]:
+def _refused_story(exc: ninjs.InvalidStory) -> ApiError:
+    """422: `not_a_story` for an event listing, a package, an empty item; else `invalid_story`."""
+    code = "not_a_story" if isinstance(exc, ninjs.NotAStory) else "invalid_story"
+    return ApiError(422, code, str(exc), exc.problems)
+
+
+def _take(db: Any, source: Source, docs: Documents) -> list[Intake]:
     try:
         return take_all(db, source, docs, via="push", refuse_conflicts=True)
     except ninjs.InvalidStory as exc:
-        raise ApiError(422, "invalid_story", str(exc), exc.problems) from exc
+        raise _refused_story(exc) from exc
 
 
 def _record_refusal(source_id: int, error: ApiError) -> None:
@@ -122,11 +147,13 @@ def _record_refusal(source_id: int, error: ApiError) -> None:
         source_health.record_item_error(db, source_id, f"push {item}", reason)
 
 
-def _accepted(intakes: list[Intake]) -> Any:
+def _accepted(intakes: list[Intake], left_out: list[tuple[str, str]]) -> Any:
     first = intakes[0]
     body = _intake_body(first)
     if len(intakes) > 1:
         body["stories"] = [_intake_body(intake) for intake in intakes]
+    if left_out:
+        body["left_out"] = [f"{item}: {why}" for item, why in left_out]
     return jsonify(body), 202, {"Location": body["status_url"]}
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.ingest import source_health
-from services.ingest.formats import read_documents
+from services.ingest.formats import Documents, read_documents
 from services.ingest.intake import Intake, VersionConflict, record_conflict, take_story
 from shared.models import Source
 
@@ -51,12 +51,18 @@ def take_document(db: Session, source: Source, data: bytes, via: str) -> list[In
 def take_all(
     db: Session, source: Source, docs: list[Any], via: str, refuse_conflicts: bool = False
 ) -> list[Intake]:
-    """Store every story of a document; `refuse_conflicts` raises `VersionConflict` instead of
-    recording a conflicting one and going on."""
+    """Store every story of `docs`; what the document held besides is written down as refused.
+
+    `refuse_conflicts` raises `VersionConflict` instead of recording a conflicting story and
+    going on."""
     with db.begin_nested():
         if refuse_conflicts:
-            return [_take_retried(db, source, doc, via, True) for doc in docs]
-        return [take_once(db, source, doc, via) for doc in docs]
+            intakes = [_take_retried(db, source, doc, via, True) for doc in docs]
+        else:
+            intakes = [take_once(db, source, doc, via) for doc in docs]
+    for item, why in docs.left_out if isinstance(docs, Documents) else []:
+        source_health.record_item_error(db, source.id, f"{via}: {item}", f"left out: {why}")
+    return intakes
 
 
 def take_once(

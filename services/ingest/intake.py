@@ -1,10 +1,10 @@
 """Taking one story in: the path every way in (push API, CLI, feeds, folders) goes through.
 
-It turns the document into clean ninjs 2.x (1.x upgraded, HTML sanitised), finds the story it
-belongs to (by source and uri: `services.ingest.identity`), decides what it is to Syndikat — new,
-a newer version, a kill, a duplicate or a conflicting duplicate — and which language it is in,
-stores it, records it on the story's timeline and queues its next step, all in the caller's
-transaction.
+It turns the document into clean ninjs 2.x (1.x and 3.x mapped, HTML sanitised, items that are
+not stories refused: `story_kind`), finds the story it belongs to (by source and uri:
+`services.ingest.identity`), decides what it is to Syndikat — new, a newer version, a kill, a
+duplicate or a conflicting duplicate — and which language it is in, stores it, records it on
+the story's timeline and queues its next step, all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ingest import identity, language, ninjs_v1, sanitize, versions
+from services.ingest import identity, language, ninjs_v1, ninjs_v3, sanitize, story_kind, versions
 from shared import events, ninjs, outbox, story_states, tasks
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
 
@@ -42,10 +42,18 @@ class VersionConflict(Exception):
 
 
 def prepare(doc: Any) -> dict[str, Any]:
-    """`doc` as clean ninjs 2.x; raises `ninjs.InvalidStory` when it cannot be one."""
-    if ninjs_v1.is_v1(doc):
+    """`doc` as clean ninjs 2.x; raises `ninjs.InvalidStory` when it cannot be one.
+
+    `ninjs.NotAStory` when it is not a story at all (an event listing, an empty item).
+    """
+    v3_schema = ninjs_v3.schema_version(doc)
+    if v3_schema is not None:
+        doc = ninjs_v3.upgrade(doc, v3_schema)
+    elif ninjs_v1.is_v1(doc):
         doc = ninjs_v1.upgrade(doc)
-    return sanitize.clean_story(_check_embargo(ninjs.validate(doc)))
+    clean = sanitize.clean_story(_check_embargo(ninjs.validate(doc)))
+    story_kind.check(clean)
+    return clean
 
 
 def _check_embargo(doc: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +69,8 @@ def _check_embargo(doc: dict[str, Any]) -> dict[str, Any]:
 def take_story(
     db: Session, source: Source, doc: Any, via: str, record_duplicates: bool = True
 ) -> Intake:
-    """Store `doc` (ninjs 1.x or 2.x) from `source`; raises `ninjs.InvalidStory` for bad input
-    and `VersionConflict` (nothing stored) for a known version with other content.
+    """Store `doc` (ninjs 1.x, 2.x or 3.x) from `source`; raises `ninjs.InvalidStory` for bad
+    input and `VersionConflict` (nothing stored) for a known version with other content.
 
     `record_duplicates=False` keeps a re-polled, unchanged feed item off the story's timeline.
     """
@@ -180,9 +188,13 @@ def _queue_next_step(
         _kill(db, story, version, first_seen)
         return
     events.record(db, story.id, "language", checked.explanation, language=checked.language)
+    media_hold = story_kind.hold_reason(version.ninjs)
     if version.pubstatus == ninjs.WITHHELD:
         story_states.start_version(story, version, StoryState.HELD, "withheld by the wire")
         events.record(db, story.id, "held", "pubstatus withheld: not translated or published")
+    elif media_hold is not None:
+        story_states.start_version(story, version, StoryState.HELD, media_hold)
+        events.record(db, story.id, "held", media_hold)
     elif not checked.handled:
         _hold_for_language(db, story, version, checked)
     else:

@@ -205,11 +205,13 @@ def test_a_bad_push_is_refused_clearly_stores_nothing_and_the_api_stays_up(
 
 HOSTILE_TEXT = {
     "SQL injection": "Rathaus'; DROP TABLE stories; -- \" OR 1=1 --",
-    "script in a headline": '<script>alert("x")</script><img src=x onerror=alert(1)>',
+    "script in a headline": '<script>alert("x")</script>Rathaus<img src=x onerror=alert(1)> zu',
     "right-to-left override": "Rathaus \u202egnuhcsilffeöreV\u202c geschlossen",
     "zero-width and combining characters": "Rat\u200bhaus\u200d ble\u0301ibt\ufeff zu",
     "a template expression": "{{ config.SECRET_KEY }} ${jndi:ldap://x/a} %(secret_key)s",
 }
+#: A headline is plain text: markup is removed before it is stored (the rest is stored as sent).
+STORED_AS = {"script in a headline": "Rathaus zu"}
 
 
 @pytest.mark.parametrize("case", list(HOSTILE_TEXT), ids=list(HOSTILE_TEXT))
@@ -224,9 +226,10 @@ def test_hostile_text_in_a_valid_story_is_stored_as_text_never_run(client, secre
     assert changed(before, rows()) == {
         "stories": 1, "story_versions": 1, "story_events": 2, "outbox_messages": 1
     }  # fmt: skip
-    assert db.scalars(select(Story.headline)).one() == text
+    stored = STORED_AS.get(case, text)
+    assert db.scalars(select(Story.headline)).one() == stored
     status = client.get(answer.get_json()["status_url"])
-    assert status.get_json()["headline"] == text
+    assert status.get_json()["headline"] == stored
     assert status.headers["Content-Type"] == "application/json"
     assert status.headers["X-Content-Type-Options"] == "nosniff"
 

@@ -112,7 +112,7 @@ BAD_FILES = {
     "XXE": (
         b'<?xml version="1.0"?><!DOCTYPE nitf [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b"<nitf><head><title>&x;</title></head></nitf>",
-        "declares entities",
+        "entity declarations is refused",
     ),
     "invalid ninjs": (b'{"uri": "urn:x", "headlines": "not a list"}', "not a valid ninjs"),
     "no uri": (b'{"headline": "Meldung ohne Kennung"}', "needs a `uri`"),

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import lxml.html
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
@@ -165,6 +166,20 @@ def test_a_published_story_becomes_a_post_with_terms_by_name_and_the_attribution
     assert term_names(admin, "categories", post["categories"]) == {"Culture", "Local news"}
     assert term_names(admin, "tags", post["tags"]) == {"Hamburg", "City Library"}
     assert post["slug"] == slug_of(story) == f"syndikat-{uuid.UUID(story_id_of(story)).hex}"
+
+
+def test_the_headline_is_the_posts_title_as_text_never_as_markup(site, admin):
+    headline = "Rates <b>rise</b> & fall <script>alert(1)</script><img src=x onerror=alert(1)>"
+    story = english_story(headlines=[{"role": "main", "value": headline}])
+
+    outcome = WORDPRESS.send(outgoing(story, f"{site.url}/wp-json/", editor_login(site)))
+
+    assert outcome.ok, outcome.error
+    title = post_as_admin_sees_it(admin, outcome.remote_id)["title"]
+    assert "<" not in title["raw"] and "<" not in title["rendered"]
+    assert lxml.html.fragment_fromstring(title["rendered"], create_parent="h1").text_content() == (
+        headline
+    )
 
 
 def test_with_an_author_id_the_post_carries_the_partners_own_byline(site, admin):

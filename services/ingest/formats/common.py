@@ -33,6 +33,11 @@ def pubstatus(value: str | None) -> str | None:
 
 
 def urgency(value: str | None) -> int | None:
+    return integer(value)
+
+
+def integer(value: str | None) -> int | None:
+    """A whole number from an attribute; None when absent or not a number."""
     if value is None:
         return None
     try:

@@ -1,7 +1,13 @@
 """NewsML-G2 (IPTC) news items as ninjs 2.x.
 
 A file holds one `newsItem`, or a `newsMessage` whose `itemSet` holds several. Text comes from
-the `contentSet`: inline XHTML, inline NITF, or plain inline data.
+the `contentSet`: inline XHTML, inline NITF, or plain inline data. A picture (video, …) item
+keeps its `remoteContent` as renditions; intake holds it (`services.ingest.story_kind`).
+
+Only news items are stories. Event, planning, concept and knowledge items, and news items that
+carry events or concepts instead of text, are refused as what they are; packages are refused as
+not handled yet. A newsMessage yields only its text items (the others are left out, and intake
+records why) and is refused when it holds none.
 """
 
 from __future__ import annotations
@@ -16,17 +22,67 @@ from services.ingest.formats.xml import child, children, local_name, text
 from shared import ninjs
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-ROOTS = ("newsItem", "newsMessage")
+XHTML = "http://www.w3.org/1999/xhtml"
+NAMESPACE = "http://iptc.org/std/nar/2006-10-01/"
+#: Parts of an item, sent on their own (e.g. copied out of the specification).
+PARTS = ("itemMeta", "contentMeta", "contentSet", "itemSet", "rightsInfo")
+PACKAGE = "packageItem"
+#: The other kinds of NewsML-G2 item, and what each is instead of a story.
+NOT_STORIES = {
+    "eventItem": "an event listing, not a story",
+    "planningItem": "a planning item (coverage being planned), not a story",
+    "conceptItem": "a concept (a person, place, topic, … described), not a story",
+    "knowledgeItem": "a set of concepts (a knowledge item), not a story",
+}
+ITEMS = ("newsItem", PACKAGE, *NOT_STORIES)
+ROOTS = (*ITEMS, "newsMessage")
+#: What a news item's inlineXML holds when it is no text: the item is the same as these.
+INLINE_NOT_TEXT = {
+    "events": "eventItem",
+    "concepts": "conceptItem",
+    "newsCoverageSet": "planningItem",
+}
+TEXT_CLASSES = ("text", "composite")
+MEDIA_CLASSES = ("picture", "video", "audio", "graphic")
 
 
-def stories(root: etree._Element) -> list[dict[str, Any]]:
-    if local_name(root) == "newsItem":
-        return [news_item(root)]
+def stories(root: etree._Element) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The stories, and the items left out with why (a newsMessage's items that are no text)."""
+    name = local_name(root)
+    if name == "newsItem":
+        return [news_item(root)], []
+    if name != "newsMessage":
+        raise not_a_story(name)
     item_set = child(root, "itemSet")
-    items = list(children(item_set if item_set is not None else root, "newsItem"))
-    if not items:
-        raise ninjs.InvalidStory("the newsMessage holds no newsItem")
-    return [news_item(item) for item in items]
+    items = [i for i in (item_set if item_set is not None else root) if local_name(i) in ITEMS]
+    texts = [item for item in items if _is_text_item(item)]
+    left_out = [_why_left_out(item) for item in items if not _is_text_item(item)]
+    if not texts:
+        problems = [f"{item}: {why}" for item, why in left_out] or ["itemSet: no item"]
+        raise ninjs.NotAStory("the newsMessage holds no text item, so no story", problems)
+    return [news_item(item) for item in texts], left_out
+
+
+def not_a_story(item_name: str) -> ninjs.NotAStory:
+    if item_name == PACKAGE:
+        return ninjs.NotAStory("a NewsML-G2 package, not handled yet")
+    return ninjs.NotAStory(f"a NewsML-G2 {item_name} is {NOT_STORIES[item_name]}")
+
+
+def _is_text_item(item: etree._Element) -> bool:
+    return local_name(item) == "newsItem" and _item_class(item) in TEXT_CLASSES
+
+
+def _why_left_out(item: etree._Element) -> tuple[str, str]:
+    name = local_name(item)
+    ref = f"{name} {item.get('guid') or '(no guid)'}"
+    if name == "newsItem":
+        return ref, f"a {_item_class(item)} item, not a text story"
+    return ref, str(not_a_story(name))
+
+
+def _item_class(item: etree._Element) -> str:
+    return _type(child(item, "itemMeta/itemClass"))
 
 
 def news_item(item: etree._Element) -> dict[str, Any]:
@@ -44,13 +100,14 @@ def news_item(item: etree._Element) -> dict[str, Any]:
         **_rights(child(item, "rightsInfo")),
     }
     doc["bodies"] = _bodies(child(item, "contentSet"))
+    doc["renditions"] = _renditions(child(item, "contentSet"))
     return common.without_empty(doc)
 
 
 def _type(item_class: etree._Element | None) -> str:
     qcode = (item_class.get("qcode") if item_class is not None else None) or "ninat:text"
     kind = qcode.rsplit(":", 1)[-1]
-    return kind if kind in ("text", "picture", "video", "audio", "graphic", "composite") else "text"
+    return kind if kind in (*TEXT_CLASSES, *MEDIA_CLASSES) else "text"
 
 
 def _language(item: etree._Element, content: etree._Element | None) -> str | None:
@@ -132,11 +189,36 @@ def _bodies(content_set: etree._Element | None) -> list[dict[str, str]]:
 
 
 def _inline_xml(inline: etree._Element) -> str:
-    content = next(iter(inline), None)
+    content = next((element for element in inline if isinstance(element.tag, str)), None)
     if content is None:
         return ""
-    if local_name(content) == "nitf":
+    name = local_name(content)
+    if name in INLINE_NOT_TEXT:
+        item = INLINE_NOT_TEXT[name]
+        raise ninjs.NotAStory(f"a NewsML-G2 newsItem carrying {name} is {NOT_STORIES[item]}")
+    if name == "nitf":
         body = child(content, "body/body.content")
         return inner_html(body, nitf=True) if body is not None else ""
-    body = child(content, "body") if local_name(content) == "html" else content
+    if name != "html" and etree.QName(content).namespace != XHTML:
+        return ""  # XML in some other vocabulary: no text a reader could be shown
+    body = child(content, "body") if name == "html" else content
     return inner_html(body) if body is not None else ""
+
+
+def _renditions(content_set: etree._Element | None) -> list[dict[str, Any]]:
+    """A media item's files (`remoteContent`), so that holding the item loses none of them."""
+    if content_set is None:
+        return []
+    return [
+        common.without_empty(
+            {
+                "name": (remote.get("rendition") or f"rendition{number}").rsplit(":", 1)[-1],
+                "href": remote.get("href"),
+                "contenttype": remote.get("contenttype"),
+                "width": common.integer(remote.get("width")),
+                "height": common.integer(remote.get("height")),
+                "sizeinbytes": common.integer(remote.get("size")),
+            }
+        )
+        for number, remote in enumerate(children(content_set, "remoteContent"), start=1)
+    ]

@@ -182,7 +182,8 @@ def _id_of(post: Any) -> str:
 def post_fields(story: dict[str, Any], credentials: dict[str, Any]) -> dict[str, Any]:
     author_id = _author_id(credentials)
     fields: dict[str, Any] = {
-        "title": ninjs.main_headline(story) or "",
+        # WordPress shows a title as HTML; the headline is plain text, so it is escaped.
+        "title": escape(ninjs.main_headline(story) or "", quote=False),
         "content": post_content(story, with_byline=author_id is None),
         "excerpt": _summary(story),
     }
