@@ -39,6 +39,7 @@ def list_partners() -> Any:
 def add_partner() -> Any:
     body = json_object()
     name = body.pop("name", None)
+    _registered(lambda: registry.check_sign_in(None, body))
     with database.session() as db:
         if db.scalar(select(Partner.id).where(Partner.name == name)) is not None:
             raise ApiError(409, "partner_exists", f"a partner named {name!r} exists")
@@ -57,6 +58,9 @@ def get_partner(name: str) -> Any:
 @bp.patch("/v1/partners/<name>")
 def change_partner(name: str) -> Any:
     body = json_object()
+    with database.read_session() as db:
+        stored = registry.login_of(_partner(db, name))
+    _registered(lambda: registry.check_sign_in(stored, body))  # outside the write transaction
     with database.session() as db:
         partner = _partner(db, name)
         token = _registered(lambda: registry.update(db, partner, body, utcnow()))
