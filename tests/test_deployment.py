@@ -296,3 +296,19 @@ def test_caddy_itself_accepts_the_caddyfile(tmp_path):
     # Without the domains the file is not valid: the required variables are really needed.
     del env["SYNDIKAT_API_DOMAIN"]
     assert subprocess.run(command, env=env, capture_output=True, timeout=60).returncode != 0
+
+
+def test_the_readme_names_every_variable_compose_requires():
+    compose = re.sub(r"(?m)^\s*#.*$", "", (ROOT / "docker-compose.yml").read_text())
+    required = set(re.findall(r"\$\{(\w+):\?", compose))
+    readme = (ROOT / "README.md").read_text()
+    production = readme[readme.index("## Production") :]
+    assert required == {
+        "POSTGRES_PASSWORD",
+        "SYNDIKAT_SECRET_KEY",
+        "SYNDIKAT_DASHBOARD_DOMAIN",
+        "SYNDIKAT_API_DOMAIN",
+        "FLOWER_BASIC_AUTH",
+    }
+    for variable in required:
+        assert f"{variable}=" in production, f"the README's production section omits {variable}"
