@@ -15,10 +15,13 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from services.cli import main
+from services.dashboard.app import create_app
 from services.dashboard.health import partner_health
+from services.dashboard.users import save_user
 from services.publish import delivery
 from shared.models import Partner
 from tests.support.api import AUTH, api_client
+from tests.support.dashboard import PASSWORD, csrf_token, form_error, sign_in
 from tests.support.factories import add_partner
 from tests.support.publishing import current, fan_out, only_delivery, translated_version
 
@@ -105,6 +108,40 @@ def test_the_api_refuses_a_wrong_login_with_wordpress_s_message(db_env, db, site
     assert partner.credentials_dict()["app_password"] == site.editor.app_password
 
 
+@pytest.fixture
+def dashboard(db_env: str, db: Any) -> Any:
+    """A dashboard client, signed in."""
+    save_user(db, "editor", PASSWORD)
+    db.commit()
+    client = create_app({"TESTING": True, "RATELIMIT_ENABLED": False}).test_client()
+    assert sign_in(client, "editor").status_code == 302
+    return client
+
+
+def test_the_dashboard_form_refuses_a_wrong_login_with_wordpress_s_message(db, site, dashboard):
+    def submit(app_password: str) -> Any:
+        form = {
+            "name": "24hw",
+            "method": "wordpress",
+            "endpoint": site.rest_url,
+            "wordpress_user": site.editor.login,
+            "wordpress_app_password": app_password,
+            "attribution_template": "Source: {source}",
+            "byline_policy": "wire",
+        }
+        return dashboard.post("/partners/new", data={"csrf_token": csrf_token(dashboard)} | form)
+
+    refused = submit(WRONG_PASSWORD)
+    message = wordpress_refusal(site, site.editor.login, WRONG_PASSWORD)
+    assert refused.status_code == 422
+    assert message in form_error(refused).replace("&#39;", "'")
+    assert stored_partners(db) == []
+
+    assert submit(site.editor.app_password).status_code == 302
+    [partner] = stored_partners(db)
+    assert partner.credentials_dict()["app_password"] == site.editor.app_password
+
+
 def test_a_partner_whose_login_wordpress_keeps_refusing_shows_as_failing(
     db, wire, site, settings, clock
 ):
@@ -136,3 +173,26 @@ def test_a_partner_whose_login_wordpress_keeps_refusing_shows_as_failing(
     assert "revoked\twordpress" in listed and "FAILING: login refused (HTTP 401) since" in listed
     assert refusal in listed
     assert health.failing and refusal in health.login_refused
+
+
+def test_the_overview_shows_the_refused_login(db, wire, site, settings, clock, dashboard):
+    settings(SYNDIKAT_PARTNER_AUTH_FAILING_AFTER="60")
+    credentials = {"user": site.editor.login, "app_password": WRONG_PASSWORD}
+    add_partner(
+        db,
+        "revoked",
+        endpoint=site.rest_url,
+        method="wordpress",
+        credentials=json.dumps(credentials),
+    )
+    fan_out(db, translated_version(db))
+    assert delivery.attempt(only_delivery(db, "revoked").id, now=clock.now) == "retrying"
+    before = dashboard.get("/overview/live").get_data(as_text=True)
+    clock.advance(minutes=2)
+
+    page = dashboard.get("/overview/live").get_data(as_text=True)
+    partners_page = dashboard.get("/partners").get_data(as_text=True)
+
+    assert "login refused" not in before
+    assert "login refused (HTTP 401) since" in page
+    assert "login refused (HTTP 401) since" in partners_page
