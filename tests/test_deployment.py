@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import shutil
@@ -280,16 +281,25 @@ def caddy_sites() -> dict[str, str]:
 CADDY = shutil.which("caddy")
 
 
-@pytest.mark.skipif(CADDY is None, reason="caddy is not installed")
-def test_caddy_itself_accepts_the_caddyfile(tmp_path):
-    env = {
+DOMAINS = {
+    "SYNDIKAT_DASHBOARD_DOMAIN": "syndikat.example.com",
+    "SYNDIKAT_API_DOMAIN": "api.syndikat.example.com",
+}
+
+
+def caddy_env(tmp_path: Path) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "SYNDIKAT_DASHBOARD_DOMAIN": "syndikat.example.com",
-        "SYNDIKAT_API_DOMAIN": "api.syndikat.example.com",
+        **DOMAINS,
     }
+
+
+@pytest.mark.skipif(CADDY is None, reason="caddy is not installed")
+def test_caddy_itself_accepts_the_caddyfile(tmp_path):
+    env = caddy_env(tmp_path)
     command = [CADDY, "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -312,3 +322,37 @@ def test_the_readme_names_every_variable_compose_requires():
     }
     for variable in required:
         assert f"{variable}=" in production, f"the README's production section omits {variable}"
+
+
+@pytest.mark.skipif(CADDY is None, reason="caddy is not installed")
+@pytest.mark.parametrize(
+    ("domain", "internal"),
+    [
+        ("SYNDIKAT_DASHBOARD_DOMAIN", ["/healthz", "/metrics"]),
+        ("SYNDIKAT_API_DOMAIN", ["/healthz"]),
+    ],
+)
+def test_monitoring_without_a_login_is_not_served_to_the_internet(tmp_path, domain, internal):
+    """Caddy's own reading of the file: those paths get a 404 before anything is proxied."""
+    command = [CADDY, "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"]
+    adapted = subprocess.run(
+        command, env=caddy_env(tmp_path), capture_output=True, text=True, timeout=60, check=True
+    )
+    servers = json.loads(adapted.stdout)["apps"]["http"]["servers"].values()
+    [site] = [
+        route
+        for server in servers
+        for route in server["routes"]
+        if DOMAINS[domain] in route["match"][0].get("host", [])
+    ]
+    handlers = [step for route in site["handle"][0]["routes"] for step in route["handle"]]
+    blocked = {
+        path
+        for route in site["handle"][0]["routes"]
+        for match in route.get("match", [])
+        for path in match.get("path", [])
+        if route["handle"][0] == {"handler": "static_response", "status_code": 404}
+    }
+    assert blocked == set(internal)
+    kinds = [step["handler"] for step in handlers]
+    assert kinds.index("static_response") < kinds.index("reverse_proxy")
