@@ -83,9 +83,8 @@ def login_failing(db: Session, partner: Partner, now: datetime) -> str | None:
     if first is None or now - first.started_at < limit:
         return None
     since = first.started_at.isoformat(timespec="minutes")
-    return f"login refused (HTTP {first.status_code}) since {since}: {first.error or ''}".rstrip(
-        ": "
-    )
+    refused = f"login refused (HTTP {first.status_code}) since {since}"
+    return f"{refused}: {first.error}" if first.error else refused
 
 
 def _first_refusal(db: Session, partner_id: int) -> DeliveryAttempt | None:
