@@ -179,6 +179,8 @@ def test_only_the_proxy_is_published_on_every_interface():
 def test_every_long_running_service_has_a_health_check(name):
     test = SERVICES[name]["healthcheck"]["test"]
     assert test[0] in ("CMD", "CMD-SHELL") and len(test) > 1
+    if test[1:3] == ["python", "-c"]:
+        compile(test[3], f"{name} health check", "exec")
     if test[0] == "CMD":
         # The Syndikat image has python, not curl or wget.
         assert test[1] not in ("curl", "wget") or name in ("caddy", "redis", "postgres")
