@@ -114,6 +114,9 @@ class Settings:
     dashboard_timezone: str = "UTC"
     #: Reverse proxies in front of the dashboard whose X-Forwarded-* headers are believed.
     dashboard_trusted_proxies: int = 0
+    #: Reverse proxies in front of the API whose X-Forwarded-Proto/-Host/-For are believed, so
+    #: the URLs the API hands out (feeds, status) are the https:// ones clients use; 0: none.
+    api_trusted_proxies: int = 0
     #: When set, /metrics wants `Authorization: Bearer <token>`.
     metrics_token: str = ""
 
@@ -204,6 +207,7 @@ def load_settings() -> Settings:
         dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
         dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
         dashboard_trusted_proxies=_env_int("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", 0),
+        api_trusted_proxies=_env_int("SYNDIKAT_API_TRUSTED_PROXIES", 0),
         metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
 

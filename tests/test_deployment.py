@@ -358,3 +358,27 @@ def test_monitoring_without_a_login_is_not_served_to_the_internet(tmp_path, doma
     assert blocked == set(internal)
     kinds = [step["handler"] for step in handlers]
     assert kinds.index("static_response") < kinds.index("reverse_proxy")
+
+
+@pytest.mark.parametrize("behind_caddy", [True, False], ids=["behind Caddy", "reached directly"])
+def test_behind_caddy_the_api_hands_out_https_urls(db_env, behind_caddy):
+    from tests.support.api import management_client
+    from tests.support.settings import changed_settings
+
+    default = re.fullmatch(
+        r"\$\{SYNDIKAT_API_TRUSTED_PROXIES:-(\d+)\}",
+        SERVICES["api"]["environment"]["SYNDIKAT_API_TRUSTED_PROXIES"],
+    ).group(1)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": DOMAINS["SYNDIKAT_API_DOMAIN"]}
+    with changed_settings() as change:
+        change(SYNDIKAT_API_TRUSTED_PROXIES=default if behind_caddy else "0")
+        created = management_client().post(
+            "/v1/partners", json={"name": "puller", "method": "feed"}, headers=forwarded
+        )
+
+    assert created.status_code == 201, created.json
+    feed = created.json["feeds"]["atom"]
+    if behind_caddy:
+        assert feed == f"https://{DOMAINS['SYNDIKAT_API_DOMAIN']}/v1/feeds/puller.atom"
+    else:  # forwarded headers from anyone are not believed
+        assert feed.startswith("http://localhost/")
