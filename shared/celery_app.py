@@ -49,8 +49,13 @@ def make_celery() -> Celery:
         # until it is due, so no task uses a long countdown or eta — delivery retries live in
         # the database (deliveries.next_attempt_at) and Celery retries back off for 30 s at most.
         broker_transport_options=_transport_options(settings),
-        # Time limits well inside the visibility timeout: a task is over (or killed) long before
-        # the broker would hand its message to another worker.
+        # Time limits well inside the visibility timeout: on the prefork pool (the ingest and
+        # translate workers) a task is over (or killed) long before the broker would hand its
+        # message to another worker. Celery does not enforce them on the threads pool the
+        # publish worker runs on (a thread cannot be killed); there each partner request ends
+        # by its own deadline (SYNDIKAT_DELIVERY_TIMEOUT in total, shared/http.py), and a
+        # WordPress delivery's requests share a budget of twice that: a delivery task is
+        # bounded by its requests, not by these limits.
         task_time_limit=_hard_time_limit(settings),
         task_soft_time_limit=int(_hard_time_limit(settings) * 0.8),
         # With late acks a lost broker connection would leave running tasks to finish while

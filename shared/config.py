@@ -97,6 +97,9 @@ class Settings:
     delivery_concurrency: int = 64
     #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
     partner_disable_after_hours: float = 72.0
+    #: A partner whose deliveries have been refused with 401/403 (a wrong or revoked login)
+    #: for this many seconds is shown as failing (`partners list`, the dashboard's overview).
+    partner_auth_failing_after_seconds: float = 3600.0
     #: A story that has not moved for this long while it should (its task lost, e.g. in a
     #: Redis crash) is queued again by the reconcile sweeps.
     stall_seconds: int = 300
@@ -111,6 +114,9 @@ class Settings:
     dashboard_timezone: str = "UTC"
     #: Reverse proxies in front of the dashboard whose X-Forwarded-* headers are believed.
     dashboard_trusted_proxies: int = 0
+    #: Reverse proxies in front of the API whose X-Forwarded-Proto/-Host/-For are believed, so
+    #: the URLs the API hands out (feeds, status) are the https:// ones clients use; 0: none.
+    api_trusted_proxies: int = 0
     #: When set, /metrics wants `Authorization: Bearer <token>`.
     metrics_token: str = ""
 
@@ -190,6 +196,9 @@ def load_settings() -> Settings:
         push_rate_limit=_env("SYNDIKAT_PUSH_RATE_LIMIT", "3000 per minute"),
         delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
         partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
+        partner_auth_failing_after_seconds=float(
+            _env("SYNDIKAT_PARTNER_AUTH_FAILING_AFTER", "3600")
+        ),
         stall_seconds=_env_int("SYNDIKAT_STALL_SECONDS", 300),
         retry_first_delay_seconds=float(_env("SYNDIKAT_RETRY_FIRST_DELAY", "10")),
         retry_max_delay_seconds=float(_env("SYNDIKAT_RETRY_MAX_DELAY", str(4 * 3600))),
@@ -198,6 +207,7 @@ def load_settings() -> Settings:
         dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
         dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
         dashboard_trusted_proxies=_env_int("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", 0),
+        api_trusted_proxies=_env_int("SYNDIKAT_API_TRUSTED_PROXIES", 0),
         metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
 

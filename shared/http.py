@@ -1,7 +1,12 @@
 """The one HTTP client for calls out of Syndikat: partners, feeds, MT services.
 
 Redirects are never followed (a partner's 3xx is a failure, and a redirect could lead anywhere)
-and every request has a timeout.
+and every request has a timeout that bounds the WHOLE request: httpx's timeouts apply to each
+connect, read and write, so a server that trickles its answer a byte at a time would hold a
+request (and the worker thread sending it) forever. Here the request's timeout is also its
+deadline: every network read and write of the request, from the connection to the last byte
+of the answer, must end before it (`ReadTimeout`/`WriteTimeout` otherwise). The threads pool
+the publish worker runs on has no Celery time limits; this is what bounds a delivery.
 
 It also guards against server-side request forgery: a URL whose host is (or resolves to) a
 loopback, private, link-local, multicast, reserved or cloud-metadata address is refused — when a
@@ -16,7 +21,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,9 +177,14 @@ class _GuardedBackend(httpcore.SyncBackend):
         error: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
+                stream = super().connect_tcp(
+                    str(address),
+                    port,
+                    _within_deadline(timeout, httpcore.ConnectTimeout),
+                    local_address,
+                    socket_options,
                 )
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None
@@ -198,3 +211,95 @@ class GuardedTransport(httpx.HTTPTransport):
             keepalive_expiry=5.0,
             network_backend=_GuardedBackend(),
         )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = _deadline_of(request)
+        with _deadline(deadline):
+            response = super().handle_request(request)
+        response.stream = _DeadlineResponseStream(response.stream, deadline)
+        return response
+
+
+# --- The deadline of a request ----------------------------------------------------------------
+# httpcore reads and writes a connection in the thread that sends the request and, later, in the
+# one that reads its answer (the same thread with a sync client). The deadline of the request
+# under way is kept per thread while either happens; the connection's stream cuts every read,
+# write and TLS handshake short at it.
+
+_current = threading.local()
+
+
+def _deadline_of(request: httpx.Request) -> float | None:
+    """When (time.monotonic) the request must be over: its largest timeout from now."""
+    timeouts = [t for t in (request.extensions.get("timeout") or {}).values() if t is not None]
+    return time.monotonic() + max(timeouts) if timeouts else None
+
+
+@contextmanager
+def _deadline(deadline: float | None) -> Iterator[None]:
+    previous = getattr(_current, "deadline", None)
+    _current.deadline = deadline
+    try:
+        yield
+    finally:
+        _current.deadline = previous
+
+
+def _within_deadline(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout`, shortened to what is left of the current request's time; `error` if none is."""
+    deadline = getattr(_current, "deadline", None)
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("the request took longer than its timeout in total")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every operation ends by the deadline of the request using it."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _within_deadline(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineResponseStream(httpx.SyncByteStream):
+    """The answer's body, read under the deadline of the request that asked for it."""
+
+    def __init__(self, stream: Any, deadline: float | None) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._stream)
+        while True:
+            with _deadline(self._deadline):
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        with _deadline(self._deadline):
+            self._stream.close()

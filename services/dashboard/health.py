@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.ingest import source_status
+from services.publish.partners import login_failing
 from shared.models import Delivery, DeliveryState, Partner, Source, utcnow
 
 #: Health values of an enabled source that someone should look at.
@@ -51,10 +52,13 @@ class PartnerHealth:
     retrying: int
     dead: int
     last_error: str | None
+    #: Why its login counts as refused for too long (`partners.login_failing`), if it does.
+    login_refused: str | None = None
 
     @property
     def failing(self) -> bool:
-        return self.partner.enabled and (self.retrying > 0 or self.dead > 0)
+        troubled = self.retrying > 0 or self.dead > 0 or self.login_refused is not None
+        return self.partner.enabled and troubled
 
 
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING)
@@ -96,7 +100,10 @@ def partner_health(db: Session, now: datetime | None = None) -> list[PartnerHeal
     for partner in partners:
         retrying, dead = troubled.get(partner.id, (0, 0))
         error = _last_error(db, partner.id) if retrying or dead else None
-        found.append(PartnerHealth(partner, delivered.get(partner.id, 0), retrying, dead, error))
+        refused = login_failing(db, partner, now) if partner.enabled else None
+        found.append(
+            PartnerHealth(partner, delivered.get(partner.id, 0), retrying, dead, error, refused)
+        )
     return found
 
 

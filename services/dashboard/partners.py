@@ -31,6 +31,10 @@ def new() -> Any:
     form = PartnerForm.from_request(request.form) if request.method == "POST" else PartnerForm()
     if request.method == "GET":
         return _form_page(form, None)
+    try:
+        registry.check_sign_in(None, form.changes({}))  # before the write transaction: it waits
+    except registry.InvalidPartner as exc:
+        return _form_page(form, None, _reason(exc)), 422
     with database.session() as db:
         if db.scalar(select(Partner.id).where(Partner.name == form.name)) is not None:
             return _form_page(form, None, f"A partner named {form.name!r} exists: edit it."), 422
@@ -45,17 +49,32 @@ def new() -> Any:
 
 @bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
 def edit(partner_id: int) -> Any:
+    if request.method == "GET":
+        with database.session() as db:
+            partner = _partner(db, partner_id)
+            return _form_page(PartnerForm.from_partner(partner), partner)
+    form = PartnerForm.from_request(request.form)
+    with database.read_session() as db:
+        stored = _partner(db, partner_id)
+        login, changes = registry.login_of(stored), form.changes(stored.credentials_dict())
+    try:
+        registry.check_sign_in(login, changes)  # before the write transaction: it waits
+    except registry.InvalidPartner as exc:
+        return _refused(form, partner_id, exc)
     with database.session() as db:
         partner = _partner(db, partner_id)
-        if request.method == "GET":
-            return _form_page(PartnerForm.from_partner(partner), partner)
-        form = PartnerForm.from_request(request.form)
         try:
-            token = registry.update(db, partner, form.changes(partner.credentials_dict()), utcnow())
+            token = registry.update(db, partner, changes, utcnow())
         except registry.InvalidPartner as exc:
             db.rollback()
-            return _form_page(form, _partner(db, partner_id), _reason(exc)), 422
+            return _refused(form, partner_id, exc)
         return _saved(partner, token, "saved")
+
+
+def _refused(form: PartnerForm, partner_id: int, error: registry.InvalidPartner) -> Any:
+    """The form again, as typed, with why it was refused."""
+    with database.read_session() as db:
+        return _form_page(form, _partner(db, partner_id), _reason(error)), 422
 
 
 def _saved(partner: Partner, token: str | None, done: str) -> Any:

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from flask import Blueprint, Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.ingest import hardening, language, push_limits
 from services.ingest.errors import register_error_handlers
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for target in BLUEPRINTS:
         app.register_blueprint(_load_blueprint(target))
     push_limits.init_app(app)
+    _trust_proxies(app, get_settings().api_trusted_proxies)
     # Every push is checked for its language: load the detector before the first one arrives.
     language.load_detector()
 
@@ -44,6 +46,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return jsonify(status="ok")
 
     return app
+
+
+def _trust_proxies(app: Flask, proxies: int) -> None:
+    """Behind `proxies` reverse proxies (Caddy in docker-compose), take the scheme, host and
+    client address from the X-Forwarded-* values they wrote: the feed and status URLs the API
+    hands out are then the https:// ones its clients use. Off (0) unless configured: anyone can
+    send those headers to an API reached directly."""
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 def _load_blueprint(target: str) -> Blueprint:

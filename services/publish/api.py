@@ -39,9 +39,11 @@ def list_partners() -> Any:
 def add_partner() -> Any:
     body = json_object()
     name = body.pop("name", None)
+    with database.read_session() as db:
+        _refuse_if_taken(db, name)
+    _registered(lambda: registry.check_sign_in(None, body))  # outside the write transaction
     with database.session() as db:
-        if db.scalar(select(Partner.id).where(Partner.name == name)) is not None:
-            raise ApiError(409, "partner_exists", f"a partner named {name!r} exists")
+        _refuse_if_taken(db, name)
         partner, token = _registered(lambda: registry.create(db, str(name or ""), body, utcnow()))
         db.flush()
         shown = _shown(partner, feed_token=token)
@@ -57,6 +59,9 @@ def get_partner(name: str) -> Any:
 @bp.patch("/v1/partners/<name>")
 def change_partner(name: str) -> Any:
     body = json_object()
+    with database.read_session() as db:
+        stored = registry.login_of(_partner(db, name))
+    _registered(lambda: registry.check_sign_in(stored, body))  # outside the write transaction
     with database.session() as db:
         partner = _partner(db, name)
         token = _registered(lambda: registry.update(db, partner, body, utcnow()))
@@ -146,6 +151,11 @@ def _shown(partner: Partner, feed_token: str | None = None) -> dict[str, Any]:
     if feed_token:
         shown["feed_token"] = feed_token  # shown this once; only its hash is kept
     return shown
+
+
+def _refuse_if_taken(db: Session, name: Any) -> None:
+    if db.scalar(select(Partner.id).where(Partner.name == name)) is not None:
+        raise ApiError(409, "partner_exists", f"a partner named {name!r} exists")
 
 
 def _partner(db: Session, name: str) -> Partner:

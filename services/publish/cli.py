@@ -102,6 +102,12 @@ def add_wordpress_partner(
 
 
 def _save(name: str, changes: dict[str, Any]) -> None:
+    with database.read_session() as db:
+        stored = registry.login_of(db.scalar(select(Partner).where(Partner.name == name)))
+    try:
+        registry.check_sign_in(stored, changes)  # before the write transaction: it waits
+    except registry.InvalidPartner as exc:
+        raise click.ClickException(str(exc)) from exc
     now = utcnow()
     with database.session() as db:
         partner = db.scalar(select(Partner).where(Partner.name == name))
@@ -165,9 +171,13 @@ def _show_feed_token(name: str, token: str) -> None:
 
 @partners_group.command("list")
 def list_partners() -> None:
-    with database.session() as db:
+    now = utcnow()
+    with database.read_session() as db:
         for partner in db.scalars(select(Partner).order_by(Partner.name)):
             state = "enabled" if partner.enabled else f"disabled ({partner.disabled_reason})"
+            refused = partners.login_failing(db, partner, now) if partner.enabled else None
+            if refused:
+                state = f"FAILING: {refused}"
             endpoint = partner.endpoint or "-"
             click.echo(f"{partner.name}\t{partner.method}\t{endpoint}\t{state}")
 

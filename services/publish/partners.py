@@ -3,6 +3,10 @@
 A partner is disabled when its endpoint answers 410 Gone, or when it has had no successful
 delivery for `SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS` while deliveries kept failing. Its pending
 deliveries wait; re-enabling makes them due at once.
+
+A partner whose deliveries have been refused with 401/403 — a wrong or revoked login — for
+`SYNDIKAT_PARTNER_AUTH_FAILING_AFTER` is shown as failing (`login_failing`): retries will not
+help until someone fixes the login.
 """
 
 from __future__ import annotations
@@ -13,9 +17,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
-from shared.models import Delivery, DeliveryState, Partner
+from shared.models import Delivery, DeliveryAttempt, DeliveryState, Partner
 
 REENABLE_HINT = "re-enable with `syndikat partners enable {name}`"
+#: Answers that mean the partner refuses Syndikat's login.
+LOGIN_REFUSED = (401, 403)
+#: How many of a partner's latest attempts are read to find when its refusals began.
+REFUSALS_READ = 500
 
 
 def disable(db: Session, partner: Partner, reason: str, now: datetime) -> None:
@@ -60,3 +68,36 @@ def disable_failing(db: Session, now: datetime) -> list[str]:
     """The sweep's check: disable partners failing for too long even when nothing is retried."""
     query = select(Partner).where(Partner.enabled.is_(True), Partner.failing_since.is_not(None))
     return [p.name for p in db.scalars(query) if disable_if_failing_too_long(db, p, now)]
+
+
+def login_failing(db: Session, partner: Partner, now: datetime) -> str | None:
+    """Why the partner shows as failing because its login is refused; None when it is not.
+
+    Only a partner failing (`failing_since`) for at least the limit is looked at: its latest
+    attempts are read back to the first of their unbroken run of 401/403 answers.
+    """
+    limit = timedelta(seconds=get_settings().partner_auth_failing_after_seconds)
+    if partner.failing_since is None or now - partner.failing_since < limit:
+        return None
+    first = _first_refusal(db, partner.id)
+    if first is None or now - first.started_at < limit:
+        return None
+    since = first.started_at.isoformat(timespec="minutes")
+    refused = f"login refused (HTTP {first.status_code}) since {since}"
+    return f"{refused}: {first.error}" if first.error else refused
+
+
+def _first_refusal(db: Session, partner_id: int) -> DeliveryAttempt | None:
+    latest = db.scalars(
+        select(DeliveryAttempt)
+        .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+        .where(Delivery.partner_id == partner_id)
+        .order_by(DeliveryAttempt.id.desc())
+        .limit(REFUSALS_READ)
+    )
+    first = None
+    for attempt in latest:
+        if attempt.status_code not in LOGIN_REFUSED:
+            break
+        first = attempt
+    return first

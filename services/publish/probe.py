@@ -1,5 +1,6 @@
 """A test delivery: a signed `syndikat.test` event sent to a partner now, to check the line
 (a WordPress site is only asked who the Application Password signs in as: nothing is posted).
+The same check signs a WordPress partner in once when it is registered (`sign_in`).
 
 Not recorded as a delivery (nothing is retried or replayed); the caller shows the answer.
 """
@@ -7,6 +8,7 @@ Not recorded as a delivery (nothing is retried or replayed); the caller shows th
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from services.publish import methods
 from shared import db as database
@@ -27,19 +29,41 @@ def send_test(partner_id: int) -> methods.Outcome:
             raise NotSent(f"no partner {partner_id}")
         if methods.is_pull(partner.method):
             raise NotSent(f"{partner.name} pulls a feed: there is nothing to send")
-        outgoing = methods.Outgoing(
-            event=TEST_EVENT,
-            webhook_id=f"msg_test_{uuid.uuid4().hex}",
-            occurred_at=utcnow(),
-            endpoint=partner.endpoint or "",
-            secret=partner.secret,
-            credentials=partner.credentials_dict(),
-            story=_test_story(),
-            previous_secret=_previous_secret(partner),
+        method = partner.method
+        outgoing = _test_outgoing(
+            partner.endpoint, partner.credentials_dict(), partner.secret, _previous_secret(partner)
         )
-    method = methods.method_for(partner.method)
+    return _check_line(method, outgoing)
+
+
+def sign_in(method: str, endpoint: str, credentials: dict[str, Any]) -> methods.Outcome:
+    """Check a partner's address and login before it is saved (a WordPress site: who the
+    Application Password signs in as). Nothing is posted, nothing is stored."""
+    return _check_line(method, _test_outgoing(endpoint, credentials))
+
+
+def _check_line(method_name: str, outgoing: methods.Outgoing) -> methods.Outcome:
+    method = methods.method_for(method_name)
     # A method that would publish the test where readers see it checks the line instead.
     return getattr(method, "test", method.send)(outgoing)
+
+
+def _test_outgoing(
+    endpoint: str | None,
+    credentials: dict[str, Any],
+    secret: str | None = None,
+    previous_secret: str | None = None,
+) -> methods.Outgoing:
+    return methods.Outgoing(
+        event=TEST_EVENT,
+        webhook_id=f"msg_test_{uuid.uuid4().hex}",
+        occurred_at=utcnow(),
+        endpoint=endpoint or "",
+        secret=secret,
+        credentials=credentials,
+        story=_test_story(),
+        previous_secret=previous_secret,
+    )
 
 
 def _previous_secret(partner: Partner) -> str | None:

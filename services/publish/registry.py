@@ -1,19 +1,24 @@
-"""Registering and changing partners: one set of rules for the CLI and the JSON API.
+"""Registering and changing partners: one set of rules for the CLI, the JSON API and the
+dashboard.
 
 Secrets and credentials go in and are never shown again: `describe()` says only whether they
-are set. A partner's URL is checked against the SSRF rules (`shared.http.check_url`).
+are set. A partner's URL is checked against the SSRF rules (`shared.http.check_url`). A
+WordPress partner signs in once when its address or login is set (`check_sign_in`): a wrong
+user or Application Password is refused then, with WordPress's own answer, not found out at
+the first delivery.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from standardwebhooks import Webhook
 
-from services.publish import feeds, filters, methods, partners, payload
+from services.publish import feeds, filters, methods, partners, payload, probe
 from shared import http
 from shared.models import Partner
 
@@ -32,6 +37,8 @@ FIELDS = (
     "disabled_reason",
 )
 DEFAULT_ROTATION_OVERLAP = timedelta(hours=24)
+#: Methods whose login is checked by signing in when it is set or changed.
+SIGNS_IN = ("wordpress",)
 
 
 class InvalidPartner(ValueError):
@@ -87,6 +94,51 @@ def apply(db: Any, partner: Partner, changes: dict[str, Any], now: datetime) -> 
     if "enabled" in changes:
         _set_enabled(db, partner, changes["enabled"], changes.get("disabled_reason"), now)
     _check_complete(partner)
+
+
+@dataclass(frozen=True)
+class Login:
+    """What a stored partner signs in with, read before the transaction that changes it."""
+
+    method: str
+    endpoint: str | None
+    credentials: dict[str, Any]
+
+    @property
+    def fields(self) -> tuple[Any, ...]:
+        return (self.endpoint, self.credentials.get("user"), self.credentials.get("app_password"))
+
+    def same_login(self, other: Login | None) -> bool:
+        """Same method, address, user and password (other credentials, e.g. an author, aside)."""
+        return other is not None and (self.method, *self.fields) == (other.method, *other.fields)
+
+
+def login_of(partner: Partner | None) -> Login | None:
+    if partner is None:
+        return None
+    return Login(partner.method, partner.endpoint, partner.credentials_dict())
+
+
+def check_sign_in(stored: Login | None, changes: dict[str, Any]) -> None:
+    """Sign in once as the partner will after `changes`, when its address or login changes.
+
+    Call it before the transaction that saves the partner, not in it: it waits for the site (up
+    to twice SYNDIKAT_DELIVERY_TIMEOUT), and on SQLite a write transaction holds the whole
+    database's write lock. Raises InvalidPartner with the site's answer when it refuses.
+    """
+    before = stored or Login("webhook", None, {})
+    method = changes.get("method", before.method)
+    credentials = changes.get("credentials", before.credentials)
+    if method not in SIGNS_IN or not isinstance(credentials, dict):
+        return  # nothing to sign in with; `apply` says what is wrong or missing
+    endpoint = _endpoint(changes["endpoint"]) if "endpoint" in changes else before.endpoint
+    after = Login(method, endpoint, credentials)
+    if not all(after.fields) or after.same_login(stored):
+        return
+    outcome = probe.sign_in(method, str(endpoint), credentials)
+    if not outcome.ok:
+        user = credentials["user"]
+        raise InvalidPartner(f"{endpoint} did not let {user!r} sign in: {outcome.error}")
 
 
 def rotate_secret(

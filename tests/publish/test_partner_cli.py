@@ -154,15 +154,18 @@ class StandInWordPress:
         raise AssertionError("nothing is sent here")
 
 
-def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(syndikat, db, monkeypatch):
+def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(
+    syndikat, db, monkeypatch, partner_site
+):
     from services.publish import methods
 
     monkeypatch.setitem(
         methods.METHODS, "wordpress", methods.METHODS.get("wordpress", StandInWordPress())
     )
+    site = partner_site.base_url + "/wp-json/"  # answers the sign-in with 200
     added = CliRunner().invoke(
         main,
-        ["partners", "add-wordpress", "24hw", "--wordpress", "https://24hw.example/wp-json/",
+        ["partners", "add-wordpress", "24hw", "--wordpress", site,
          "--user", "syndikat", "--author-id", "7"],
         input="abcd efgh ijkl\n",
     )  # fmt: skip
@@ -174,7 +177,8 @@ def test_add_wordpress_asks_for_the_app_password_and_never_prints_it(syndikat, d
         "user": "syndikat", "app_password": "abcd efgh ijkl", "author_id": 7
     }  # fmt: skip
     assert saved.byline_policy == "partner"
-    assert "24hw\twordpress\thttps://24hw.example/wp-json/" in listed.output
+    assert f"24hw\twordpress\t{site}" in listed.output
+    assert partner_site.requests[0].path.endswith("/wp-json/wp/v2/users/me?context=edit")
     assert "abcd" not in added.output + listed.output
 
 

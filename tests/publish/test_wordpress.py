@@ -11,7 +11,6 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -40,24 +39,6 @@ pytestmark = pytest.mark.timeout(900)
 
 WORDPRESS = method_for("wordpress")
 KILLED = "story.killed"
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[wordpress.Site]:
-    with ExitStack() as stack:
-        try:
-            started = stack.enter_context(
-                wordpress.running_site(tmp_path_factory.mktemp("wordpress"))
-            )
-        except wordpress.Unavailable as exc:
-            pytest.skip(f"no WordPress: {exc}")
-        yield started
-
-
-@pytest.fixture
-def admin(site: wordpress.Site) -> Iterator[httpx.Client]:
-    with site.admin_client() as client:
-        yield client
 
 
 def english_story(**changes: Any) -> dict[str, Any]:
@@ -540,7 +521,8 @@ def test_a_partner_that_honours_embargoes_gets_a_post_scheduled_for_the_embargo(
     assert (post["status"], post["date_gmt"]) == ("future", "2031-03-03T08:00:00")
 
 
-def test_partners_add_wordpress_stores_the_app_password_encrypted_and_never_prints_it(db):
+def test_partners_add_wordpress_stores_the_app_password_encrypted_and_never_prints_it(db, site):
+    app_password = site.editor.app_password
     added = CliRunner().invoke(
         syndikat,
         [
@@ -548,28 +530,28 @@ def test_partners_add_wordpress_stores_the_app_password_encrypted_and_never_prin
             "add-wordpress",
             "24hw",
             "--wordpress",
-            "https://24hw.example/wp-json/",
+            site.rest_url,
             "--user",
-            "syndikat",
+            site.editor.login,
             "--author-id",
             "7",
         ],
-        input="abcd efgh ijkl\n",  # asked for, not on the command line
+        input=f"{app_password}\n",  # asked for, not on the command line
     )
     listed = CliRunner().invoke(syndikat, ["partners", "list"])
 
     assert added.exit_code == 0, added.output
     partner = db.scalars(select(Partner)).one()
-    assert (partner.method, partner.endpoint) == ("wordpress", "https://24hw.example/wp-json/")
+    assert (partner.method, partner.endpoint) == ("wordpress", site.rest_url)
     assert partner.credentials_dict() == {
-        "user": "syndikat",
-        "app_password": "abcd efgh ijkl",
+        "user": site.editor.login,
+        "app_password": app_password,
         "author_id": 7,
     }
     stored = db.execute(text("SELECT credentials FROM partners")).scalar_one()
-    assert "abcd" not in stored
-    assert "24hw\twordpress\thttps://24hw.example/wp-json/" in listed.output
-    assert "abcd" not in added.output + listed.output
+    assert app_password not in stored
+    assert f"24hw\twordpress\t{site.rest_url}\tenabled" in listed.output
+    assert app_password not in added.output + listed.output
 
 
 # --- answers no real WordPress gives on purpose: a scripted transport stands in --------------

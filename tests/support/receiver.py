@@ -102,6 +102,9 @@ class Receiver(LocalServer):
                 finally:
                     received.finished, received.status = time.monotonic(), answer.status
 
+            # A WordPress partner's sign-in (GET …/users/me) is answered from the script too.
+            do_GET = do_POST
+
             def log_message(self, *args: Any) -> None:
                 pass
 
