@@ -10,7 +10,7 @@ out or waits for a reviewer.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -18,21 +18,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.translate import bylines, house_style, memory, qa, segments
+from services.translate import bylines, house_style, memory, qa, segments, usage
 from services.translate import glossary as glossaries
 from services.translate.engines import (
     Engine,
     EngineError,
     EngineUnavailable,
     GlossaryEngine,
+    MeteredEngine,
+    Usage,
     engine_chain,
     load_engine,
 )
 from services.translate.glossary import GlossarySnapshot
 from shared import db as database
-from shared import events, outbox, story_states, tasks
+from shared import engine_routes, events, outbox, story_states, tasks
 from shared.config import get_settings
 from shared.models import (
+    Source,
     Story,
     StoryState,
     StoryVersion,
@@ -60,6 +63,8 @@ class Work:
     language: str | None
     doc: dict[str, Any]
     glossary: GlossarySnapshot
+    #: The engine the source's route picks for this story (tried first); None: no route.
+    routed_engine: str | None = None
 
 
 @dataclass
@@ -72,6 +77,8 @@ class Rendering:
     units: list[dict[str, str]]
     problems: list[qa.Problem]
     glossary_version: int
+    #: What the engine spent on it (characters sent; tokens and requests if it counts them).
+    usage: Usage = field(default_factory=Usage)
 
     @property
     def from_engine(self) -> list[dict[str, str]]:
@@ -93,21 +100,54 @@ def translate_version(story_version_id: int) -> str:
         return _store_passthrough(work)
     if work.language != SOURCE_LANGUAGE:
         return _hold(work, f"no translation from language {work.language!r}")
-    failures = []
-    for setting in engine_chain(get_settings()):
+    failures: list[str] = []
+    for setting in _chain(work):
+        spent = _budget_spent(setting)
+        if spent is not None:
+            failures.append(f"{spent}")
+            continue
+        engine: Engine | None = None
         try:
-            rendering = render(configured_engine(setting), work.doc, work.glossary)
+            engine = configured_engine(setting)
+            rendering = render(engine, work.doc, work.glossary)
         except EngineUnavailable as exc:
             # A model may be installed, a key set, before the next try: build engines afresh.
             configured_engine.cache_clear()
             failures.append(str(exc))
+            _record_usage(setting, _billed(engine))
             continue
         except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way
             log.exception("engine %s failed", setting, extra={"story_id": str(work.story_id)})
             failures.append(f"engine {setting} failed: {exc}")
+            _record_usage(setting, _billed(engine))
             continue
-        return _store(work, rendering)
+        _record_usage(setting, rendering.usage)
+        return _store(work, rendering, failures)
     return _wait_for_engine(work, "; ".join(failures))
+
+
+def _chain(work: Work) -> list[str]:
+    """The source's routed engine (if its route picks one), then the configured chain."""
+    routed = [work.routed_engine] if work.routed_engine else []
+    return list(dict.fromkeys([*routed, *engine_chain(get_settings())]))
+
+
+def _budget_spent(setting: str) -> usage.BudgetSpent | None:
+    settings = get_settings()
+    if settings.monthly_budget(setting) is None:
+        return None
+    with database.read_session() as db:
+        return usage.spent_budget(db, settings, setting)
+
+
+def _billed(engine: Engine | None) -> Usage:
+    """Tokens an engine was billed for although it failed (a refusal, a malformed answer)."""
+    return engine.take_usage() if isinstance(engine, MeteredEngine) else Usage()
+
+
+def _record_usage(setting: str, spent: Usage) -> None:
+    with database.session() as db:
+        usage.record(db, setting, spent)
 
 
 def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> Rendering:
@@ -118,6 +158,11 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
+    spent = Usage(characters=sum(len(unit) for unit in todo))
+    if isinstance(engine, MeteredEngine):
+        spent.add(engine.take_usage())  # it counts its own requests (a story may need several)
+    elif todo:
+        spent.requests = 1
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
     ninjs = bylines.in_english(
         segments.rebuild(
@@ -134,6 +179,7 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
         ],
         problems=qa.check(doc, ninjs, glossary),
         glossary_version=glossary.version,
+        usage=spent,
     )
 
 
@@ -175,11 +221,29 @@ def _claim(story_version_id: int) -> Work | str:
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
             return f"not translated: the story is {story.state}"
-        events.record(db, story.id, "translating", f"version {version.version}")
+        routed = _routed_engine(db, version)
+        routing = f", routed to {routed} by its source" if routed else ""
+        events.record(db, story.id, "translating", f"version {version.version}{routing}")
         glossary = glossaries.snapshot(db)
         return Work(
-            version.id, version.version, story.id, version.language, version.ninjs, glossary
+            version.id,
+            version.version,
+            story.id,
+            version.language,
+            version.ninjs,
+            glossary,
+            routed,
         )
+
+
+def _routed_engine(db: Session, version: StoryVersion) -> str | None:
+    source = db.get(Source, version.source_id or version.story.source_id)
+    route = source.engine_route if source is not None else None
+    try:
+        return engine_routes.engine_for(route, version.ninjs)
+    except engine_routes.RouteError as exc:  # saved before the rules were checked, say
+        log.warning("source %s: engine route ignored: %s", source and source.name, exc)
+        return None
 
 
 #: States that queue a translation again (the stalled sweep, the engine retry).
@@ -217,7 +281,7 @@ def _move_on(
     return moved
 
 
-def _store(work: Work, rendering: Rendering) -> str:
+def _store(work: Work, rendering: Rendering, failures: list[str]) -> str:
     passed = not rendering.problems
     try:
         with database.session() as db:
@@ -238,6 +302,9 @@ def _store(work: Work, rendering: Rendering) -> str:
                 rendering.engine,
                 rendering.glossary_version,
             )
+            if failures:
+                detail = f"{'; '.join(failures)}; using {rendering.engine}"
+                events.record(db, work.story_id, "engine_fallback", detail)
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,

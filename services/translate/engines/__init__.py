@@ -13,6 +13,8 @@ from services.translate.engines.base import (
     EngineError,
     EngineUnavailable,
     GlossaryEngine,
+    MeteredEngine,
+    Usage,
 )
 from shared.config import Settings
 
@@ -22,6 +24,7 @@ ENGINES: dict[str, str] = {
     "deepl": "services.translate.engines.deepl:DeepLEngine",
     "libretranslate": "services.translate.engines.libretranslate:LibreTranslateEngine",
     "instant": "services.translate.engines.instant:InstantEngine",
+    "openai": "services.translate.engines.openai_chat:OpenAIEngine",
 }
 
 
@@ -51,6 +54,8 @@ __all__ = [
     "EngineError",
     "EngineUnavailable",
     "GlossaryEngine",
+    "MeteredEngine",
+    "Usage",
     "engine_chain",
     "load_engine",
 ]
