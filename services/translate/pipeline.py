@@ -141,7 +141,8 @@ def _budget_spent(setting: str) -> usage.BudgetSpent | None:
 
 
 def _billed(engine: Engine | None) -> Usage:
-    """Tokens an engine was billed for although it failed (a refusal, a malformed answer)."""
+    """What a metered engine says it spent since last asked (even on a failure: tokens for a
+    refusal or a malformed answer are billed too)."""
     return engine.take_usage() if isinstance(engine, MeteredEngine) else Usage()
 
 
@@ -158,11 +159,12 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
-    spent = Usage(characters=sum(len(unit) for unit in todo))
-    if isinstance(engine, MeteredEngine):
-        spent.add(engine.take_usage())  # it counts its own requests (a story may need several)
-    elif todo:
+    # A metered engine counts its own requests (a story may take several) and may know what
+    # its service billed; otherwise the German sent is what counts.
+    spent = _billed(engine)
+    if todo and not isinstance(engine, MeteredEngine):
         spent.requests = 1
+    spent.characters = spent.characters or sum(len(unit) for unit in todo)
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
     ninjs = bylines.in_english(
         segments.rebuild(
