@@ -94,7 +94,15 @@ def recent(db: Session, days: int = 31) -> list[DayUsage]:
 
 def this_month(db: Session) -> dict[str, Usage]:
     """Each engine's usage in the current calendar month."""
-    first = _first_of_month(clock.now().date())
+    return _since(db, _first_of_month(clock.now().date()))
+
+
+def today(db: Session) -> dict[str, Usage]:
+    """Each engine's usage today (UTC)."""
+    return _since(db, clock.now().date())
+
+
+def _since(db: Session, first: date) -> dict[str, Usage]:
     sums = [func.sum(getattr(EngineUsage, name)) for name in COUNTERS]
     rows = db.execute(
         select(EngineUsage.engine, *sums)

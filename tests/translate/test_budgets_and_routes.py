@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from services.translate import pipeline, usage
+from services.translate.engines import Usage
+from shared import db as database
 from shared import engine_routes
 from shared.models import EngineUsage, Source, StoryEvent, Translation
 from tests.support.chat_completions import ChatCompletionsServer
@@ -175,3 +177,37 @@ def test_routes_pick_the_first_matching_rule(route, urgency, engine):
 def test_unreadable_routes_say_why(route, reason):
     with pytest.raises(engine_routes.RouteError, match=reason):
         engine_routes.parse(route)
+
+
+def test_engines_usage_shows_the_month_the_days_and_the_budgets(syndikat, db, clock, settings):
+    from tests.support.mt_services import DeepLServer
+
+    clock.set_to(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    with DeepLServer() as deepl:
+        settings(
+            SYNDIKAT_ENGINE="deepl",
+            SYNDIKAT_FALLBACK_ENGINES="local",
+            SYNDIKAT_ENGINE_BUDGETS="deepl=1000",
+            DEEPL_API_KEY=deepl.api_key,
+            SYNDIKAT_DEEPL_URL=deepl.url,
+        )
+        with database.session() as fresh:
+            usage.record(fresh, "deepl", Usage(characters=250, requests=2))
+            usage.record(fresh, "openai", Usage(characters=40, prompt_tokens=90, requests=1))
+        clock.advance(hours=24)
+        with database.session() as fresh:
+            usage.record(fresh, "deepl", Usage(characters=50, requests=1))
+        deepl.character_count = 123
+
+        shown = syndikat("engines", "usage")
+
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert "deepl\t300\t1000 (30% used)\t0\t0\t3" in lines
+    assert "local\t0\t-\t0\t0\t0" in lines
+    assert "openai\t40\t-\t90\t0\t1" in lines
+    assert "2026-12-11\tdeepl\t50\t0\t0\t1" in lines
+    assert "2026-12-10\topenai\t40\t90\t0\t1" in lines
+    assert lines[-1] == (
+        "deepl account (DeepL's count, this billing period): 123 of 500000 characters"
+    )
