@@ -102,28 +102,34 @@ def translate_version(story_version_id: int) -> str:
         return _hold(work, f"no translation from language {work.language!r}")
     failures: list[str] = []
     for setting in _chain(work):
-        spent = _budget_spent(setting)
-        if spent is not None:
-            failures.append(f"{spent}")
-            continue
-        engine: Engine | None = None
-        try:
-            engine = configured_engine(setting)
-            rendering = render(engine, work.doc, work.glossary)
-        except EngineUnavailable as exc:
-            # A model may be installed, a key set, before the next try: build engines afresh.
-            configured_engine.cache_clear()
-            failures.append(str(exc))
-            _record_usage(setting, _billed(engine))
-            continue
-        except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way
-            log.exception("engine %s failed", setting, extra={"story_id": str(work.story_id)})
-            failures.append(f"engine {setting} failed: {exc}")
-            _record_usage(setting, _billed(engine))
-            continue
-        _record_usage(setting, rendering.usage)
-        return _store(work, rendering, failures)
+        attempt = _attempt(setting, work)
+        if isinstance(attempt, Rendering):
+            return _store(work, attempt, failures)
+        failures.append(attempt)
     return _wait_for_engine(work, "; ".join(failures))
+
+
+def _attempt(setting: str, work: Work) -> Rendering | str:
+    """The engine's English, or why it gave none; what it spent is recorded either way."""
+    spent_budget = _budget_spent(setting)
+    if spent_budget is not None:
+        return str(spent_budget)
+    engine: Engine | None = None
+    try:
+        engine = configured_engine(setting)
+        rendering = render(engine, work.doc, work.glossary)
+    except EngineUnavailable as exc:
+        # A model may be installed, a key set, before the next try: build engines afresh.
+        configured_engine.cache_clear()
+        failure = str(exc)
+    except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way
+        log.exception("engine %s failed", setting, extra={"story_id": str(work.story_id)})
+        failure = f"engine {setting} failed: {exc}"
+    else:
+        _record_usage(setting, rendering.usage)
+        return rendering
+    _record_usage(setting, _billed(engine))
+    return failure
 
 
 def _chain(work: Work) -> list[str]:
@@ -147,6 +153,8 @@ def _billed(engine: Engine | None) -> Usage:
 
 
 def _record_usage(setting: str, spent: Usage) -> None:
+    if spent == Usage():
+        return
     with database.session() as db:
         usage.record(db, setting, spent)
 

@@ -13,7 +13,7 @@ from services.translate.engines.openai_chat import OpenAIEngine
 from services.translate.glossary import GlossarySnapshot, Term
 from shared import db as database
 from shared import tasks
-from shared.models import Story, StoryEvent, Translation
+from shared.models import EngineUsage, Story, StoryEvent, Translation
 from tests.support.chat_completions import ChatCompletionsServer
 from tests.support.factories import fixture_story, queued, store_story
 from tests.translate.test_memory_and_glossary import add_terms
@@ -242,3 +242,17 @@ def test_the_glossary_snapshot_reaches_the_prompt_only_with_terms_of_the_segment
     assert english == ["Hello <g1>Earth</g1>"]
     sent = json.loads(chat.requests[0]["messages"][-1]["content"])
     assert sent["glossary"] == [{"de": "Welt", "en": "Earth"}]
+
+
+def test_tokens_spent_on_an_answer_that_failed_are_counted_too(db, settings, chat):
+    use_openai(settings, chat, SYNDIKAT_FALLBACK_ENGINES=FIXTURE_ENGINE)
+    chat.answer_next("Sorry, I cannot help with that.")
+    version_id = store_story(db, fixture_story("de-rathaus.json"))
+
+    pipeline.translate_version(version_id)
+
+    db.expire_all()
+    used = {row.engine: row for row in db.scalars(select(EngineUsage))}
+    assert used["openai"].prompt_tokens > 0 and used["openai"].requests == 1
+    assert used["openai"].characters == 0  # nothing was translated
+    assert used[FIXTURE_ENGINE].characters > 0
