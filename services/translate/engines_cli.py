@@ -14,7 +14,13 @@ engines_group = click.Group("engines", help="The translation engines: usage and 
 
 
 @engines_group.command("usage")
-@click.option("--days", default=7, show_default=True, help="Days shown one by one.")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(1, 366),
+    help="Days shown one by one.",
+)
 def engines_usage(days: int) -> None:
     """Characters (and an LLM's tokens) per engine this month and per day, with the budgets."""
     settings = get_settings()

@@ -211,3 +211,25 @@ def test_engines_usage_shows_the_month_the_days_and_the_budgets(syndikat, db, cl
     assert lines[-1] == (
         "deepl account (DeepL's count, this billing period): 123 of 500000 characters"
     )
+
+
+@pytest.mark.parametrize("budgets", ["deepl=lots", "=500", "deepl"])
+def test_an_unreadable_budget_setting_is_a_clear_error(budgets, monkeypatch):
+    from shared.config import load_settings
+
+    monkeypatch.setenv("SYNDIKAT_ENGINE_BUDGETS", budgets)
+
+    with pytest.raises(ValueError, match="SYNDIKAT_ENGINE_BUDGETS wants engine=characters"):
+        load_settings()
+
+
+def test_budgets_are_read_per_engine(monkeypatch):
+    from shared.config import load_settings
+
+    monkeypatch.setenv("SYNDIKAT_ENGINE_BUDGETS", f"deepl=500000, {FIXTURE_ENGINE}=20")
+
+    settings = load_settings()
+
+    assert settings.monthly_budget("deepl") == 500000
+    assert settings.monthly_budget(FIXTURE_ENGINE) == 20
+    assert settings.monthly_budget("openai") is None
