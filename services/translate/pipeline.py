@@ -26,6 +26,7 @@ from services.translate.engines import (
     EngineUnavailable,
     GlossaryEngine,
     MeteredEngine,
+    StoryEngine,
     Usage,
     engine_chain,
     load_engine,
@@ -166,7 +167,7 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
     with database.read_session() as db:
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
-    fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
+    fresh = dict(zip(todo, _engine_english(engine, todo, glossary, units), strict=True))
     # A metered engine counts its own requests (a story may take several) and may know what
     # its service billed; otherwise the German sent is what counts.
     spent = _billed(engine)
@@ -193,10 +194,14 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
     )
 
 
-def _engine_english(engine: Engine, units: list[str], glossary: GlossarySnapshot) -> list[str]:
+def _engine_english(
+    engine: Engine, units: list[str], glossary: GlossarySnapshot, story: list[str]
+) -> list[str]:
     if not units:
         return []
-    if isinstance(engine, GlossaryEngine):
+    if isinstance(engine, StoryEngine):
+        english = engine.translate_story(units, story, SOURCE_LANGUAGE, TARGET_LANGUAGE, glossary)
+    elif isinstance(engine, GlossaryEngine):
         english = engine.translate_with_glossary(units, SOURCE_LANGUAGE, TARGET_LANGUAGE, glossary)
     else:
         protected = [glossary.protect(unit) for unit in units]

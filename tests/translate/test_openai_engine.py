@@ -16,7 +16,7 @@ from shared import tasks
 from shared.models import EngineUsage, Story, StoryEvent, Translation
 from tests.support.chat_completions import ChatCompletionsServer
 from tests.support.factories import fixture_story, queued, store_story
-from tests.translate.test_memory_and_glossary import add_terms
+from tests.translate.test_memory_and_glossary import add_terms, stadion_v2
 
 FIXTURE_ENGINE = "tests.support.fixture_engine:FixtureEngine"
 
@@ -256,3 +256,26 @@ def test_tokens_spent_on_an_answer_that_failed_are_counted_too(db, settings, cha
     assert used["openai"].prompt_tokens > 0 and used["openai"].requests == 1
     assert used["openai"].characters == 0  # nothing was translated
     assert used[FIXTURE_ENGINE].characters > 0
+
+
+def test_a_new_version_sends_only_changed_sentences_with_the_whole_story_as_context(
+    db, settings, chat
+):
+    use_openai(settings, chat)
+    pipeline.translate_version(store_story(db, fixture_story("de-stadion.json")))
+
+    second = store_story(db, stadion_v2())
+    assert pipeline.translate_version(second) == "translated"
+
+    first_request, second_request = (
+        json.loads(r["messages"][-1]["content"]) for r in chat.requests
+    )
+    assert "story" not in first_request  # every sentence was sent: the story is there already
+    assert list(second_request["segments"].values()) == [
+        "Baubeginn ist im Oktober.",
+        "Die Opposition kündigte Widerstand an.",
+    ]
+    assert len(second_request["story"]) == 11
+    assert "Baubeginn ist im Oktober." in second_request["story"]
+    body = translation_of(db, second).ninjs["bodies"][0]["value"]
+    assert body.endswith("<p>The opposition announced resistance.</p>")

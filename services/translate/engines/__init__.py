@@ -14,6 +14,7 @@ from services.translate.engines.base import (
     EngineUnavailable,
     GlossaryEngine,
     MeteredEngine,
+    StoryEngine,
     Usage,
 )
 from shared.config import Settings
@@ -55,6 +56,7 @@ __all__ = [
     "EngineUnavailable",
     "GlossaryEngine",
     "MeteredEngine",
+    "StoryEngine",
     "Usage",
     "engine_chain",
     "load_engine",

@@ -52,6 +52,21 @@ class GlossaryEngine(Protocol):
     ) -> list[str]: ...
 
 
+@runtime_checkable
+class StoryEngine(Protocol):
+    """An engine that reads the story as context (an LLM): when only some of a story's
+    sentences need translating (the rest came from memory), it is shown the others too."""
+
+    def translate_story(
+        self,
+        segments: Sequence[str],
+        story: Sequence[str],
+        source_language: str,
+        target_language: str,
+        glossary: GlossarySnapshot,
+    ) -> list[str]: ...
+
+
 @dataclass
 class Usage:
     """What an engine spent on the segments it translated (the pipeline counts characters)."""

@@ -39,6 +39,8 @@ Rules:
   where it belongs. Never add, drop or renumber markers.
 - Keep &amp; &lt; &gt; escaped as they are.
 - Keep every number, written in English notation (1,15 -> 1.15; 25.781,40 -> 25,781.40).
+- "story", when given, is the whole story in its language, for context only: translate only
+  "segments", which are sentences of it that changed.
 - "glossary" lists terms with the only English allowed for them; "keep" terms stay unchanged.
 - Translate faithfully: add nothing, leave nothing out, no notes."""
 
@@ -89,12 +91,32 @@ class OpenAIEngine(TakesGlossary):
         target_language: str,
         glossary: GlossarySnapshot,
     ) -> list[str]:
+        return self.translate_story(segments, (), source_language, target_language, glossary)
+
+    def translate_story(
+        self,
+        segments: Sequence[str],
+        story: Sequence[str],
+        source_language: str,
+        target_language: str,
+        glossary: GlossarySnapshot,
+    ) -> list[str]:
         _refuse_while_resting(self.base_url)
+        groups = self._groups(list(segments))
+        context = self._context(groups, story)
         english: list[str] = []
-        for group in self._groups(list(segments)):
+        for group in groups:
             terms = glossary.terms_in(" ".join(group))
-            english.extend(self._translate(group, source_language, target_language, terms))
+            request = _request(group, source_language, target_language, terms, context)
+            english.extend(self._translate(request, source_language, target_language))
         return english
+
+    def _context(self, groups: list[list[str]], story: Sequence[str]) -> list[str]:
+        """The whole story, when only some of its sentences are sent and it fits one request."""
+        if len(groups) != 1 or not story or set(story) <= set(groups[0]):
+            return []
+        size = sum(len(unit) for unit in story) + sum(len(unit) for unit in groups[0])
+        return list(story) if size <= self.max_characters else []
 
     def take_usage(self) -> Usage:
         with self._usage_lock:
@@ -114,23 +136,15 @@ class OpenAIEngine(TakesGlossary):
             size += len(segment)
         return [group for group in groups if group]
 
-    def _translate(
-        self, group: list[str], source: str, target: str, terms: list[Term]
-    ) -> list[str]:
-        ids = [f"s{number}" for number in range(1, len(group) + 1)]
-        request = {
-            "source_language": source,
-            "target_language": target,
-            "glossary": [_glossary_entry(term) for term in terms],
-            "segments": dict(zip(ids, group, strict=True)),
-        }
+    def _translate(self, request: dict[str, Any], source: str, target: str) -> list[str]:
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT.format(source=source, target=target)},
             {"role": "user", "content": json.dumps(request, ensure_ascii=False)},
         ]
-        completion = self._complete(messages)
-        answer = _answer(completion)
-        return [answer[segment_id] for segment_id in _checked_ids(answer, ids)]
+        answer = _answer(self._complete(messages))
+        return [
+            answer[segment_id] for segment_id in _checked_ids(answer, list(request["segments"]))
+        ]
 
     def _complete(self, messages: list[dict[str, str]]) -> Any:
         try:
@@ -172,6 +186,19 @@ class OpenAIEngine(TakesGlossary):
         )
         with self._usage_lock:
             self._usage.add(spent)
+
+
+def _request(
+    group: list[str], source: str, target: str, terms: list[Term], context: list[str]
+) -> dict[str, Any]:
+    ids = [f"s{number}" for number in range(1, len(group) + 1)]
+    request: dict[str, Any] = {
+        "source_language": source,
+        "target_language": target,
+        "glossary": [_glossary_entry(term) for term in terms],
+        "segments": dict(zip(ids, group, strict=True)),
+    }
+    return request | {"story": context} if context else request
 
 
 def _glossary_entry(term: Term) -> dict[str, str]:
