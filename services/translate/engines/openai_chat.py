@@ -11,7 +11,6 @@ prompt; the QA gate still checks every term afterwards, as for any engine.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -20,29 +19,14 @@ from typing import Any, Self
 
 import openai
 
+from services.translate.engines import chat_messages as chat
 from services.translate.engines.base import EngineError, EngineUnavailable, TakesGlossary, Usage
 from services.translate.engines.http_api import RETRYABLE
-from services.translate.glossary import GlossarySnapshot, Term
+from services.translate.glossary import GlossarySnapshot
 from shared import clock
 from shared.config import get_settings
-from shared.models import TermKind
 
 OPENAI_URL = "https://api.openai.com/v1"
-
-SYSTEM_PROMPT = """\
-You translate news stories for a news agency, from {source} to {target}.
-The user sends JSON: "segments" maps ids to the story's sentences and headings, in story order;
-read them together as one story, and translate each segment on its own.
-Answer with one JSON object that has exactly the same ids as keys and each translation as value.
-Rules:
-- Keep every marker: <gN>…</gN> goes around the words it wraps in the translation, <xN/> stays
-  where it belongs. Never add, drop or renumber markers.
-- Keep &amp; &lt; &gt; escaped as they are.
-- Keep every number, written in English notation (1,15 -> 1.15; 25.781,40 -> 25,781.40).
-- "story", when given, is the whole story in its language, for context only: translate only
-  "segments", which are sentences of it that changed.
-- "glossary" lists terms with the only English allowed for them; "keep" terms stay unchanged.
-- Translate faithfully: add nothing, leave nothing out, no notes."""
 
 
 class OpenAIEngine(TakesGlossary):
@@ -107,7 +91,7 @@ class OpenAIEngine(TakesGlossary):
         english: list[str] = []
         for group in groups:
             terms = glossary.terms_in(" ".join(group))
-            request = _request(group, source_language, target_language, terms, context)
+            request = chat.request(group, source_language, target_language, terms, context)
             english.extend(self._translate(request, source_language, target_language))
         return english
 
@@ -137,13 +121,9 @@ class OpenAIEngine(TakesGlossary):
         return [group for group in groups if group]
 
     def _translate(self, request: dict[str, Any], source: str, target: str) -> list[str]:
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT.format(source=source, target=target)},
-            {"role": "user", "content": json.dumps(request, ensure_ascii=False)},
-        ]
-        answer = _answer(self._complete(messages))
+        answer = chat.answer_of(self._complete(chat.messages(request, source, target)))
         return [
-            answer[segment_id] for segment_id in _checked_ids(answer, list(request["segments"]))
+            answer[segment_id] for segment_id in chat.checked_ids(answer, [*request["segments"]])
         ]
 
     def _complete(self, messages: list[dict[str, str]]) -> Any:
@@ -186,62 +166,6 @@ class OpenAIEngine(TakesGlossary):
         )
         with self._usage_lock:
             self._usage.add(spent)
-
-
-def _request(
-    group: list[str], source: str, target: str, terms: list[Term], context: list[str]
-) -> dict[str, Any]:
-    ids = [f"s{number}" for number in range(1, len(group) + 1)]
-    request: dict[str, Any] = {
-        "source_language": source,
-        "target_language": target,
-        "glossary": [_glossary_entry(term) for term in terms],
-        "segments": dict(zip(ids, group, strict=True)),
-    }
-    return request | {"story": context} if context else request
-
-
-def _glossary_entry(term: Term) -> dict[str, str]:
-    entry = {"de": term.source, "en": term.target}
-    return entry | {"keep": "true"} if term.kind == TermKind.KEEP else entry
-
-
-def _answer(completion: Any) -> dict[str, Any]:
-    """The model's JSON object; a refusal, a cut-off or a non-JSON answer is an error."""
-    if not completion.choices:
-        raise EngineError("openai: the answer has no choices")
-    choice = completion.choices[0]
-    if choice.finish_reason == "content_filter":
-        raise EngineError("openai: the model's content filter refused the story")
-    if getattr(choice.message, "refusal", None):
-        raise EngineError(f"openai: the model refused: {choice.message.refusal:.200}")
-    if choice.finish_reason == "length":
-        raise EngineError(
-            "openai: the answer was cut off at the model's output limit "
-            "(lower SYNDIKAT_OPENAI_MAX_CHARACTERS)"
-        )
-    try:
-        answer = json.loads(choice.message.content or "")
-    except ValueError as exc:
-        content = choice.message.content or ""
-        raise EngineError(f"openai: the answer is not JSON: {content!r:.200}") from exc
-    if not isinstance(answer, dict):
-        raise EngineError(f"openai: the answer is not a JSON object: {answer!r:.200}")
-    return answer
-
-
-def _checked_ids(answer: dict[str, Any], ids: list[str]) -> list[str]:
-    missing = [segment_id for segment_id in ids if segment_id not in answer]
-    extra = sorted(set(answer) - set(ids))
-    if missing or extra:
-        raise EngineError(
-            f"openai: the answer does not match the segments sent (missing {missing[:5]}, "
-            f"unexpected {extra[:5]})"
-        )
-    wrong = [segment_id for segment_id in ids if not isinstance(answer[segment_id], str)]
-    if wrong:
-        raise EngineError(f"openai: the answer for {wrong[:5]} is not text")
-    return ids
 
 
 def _message(exc: openai.APIStatusError) -> str:
