@@ -3,7 +3,8 @@
 It speaks the protocol as OpenAI documents it: a bearer key, a JSON body with `model` and
 `messages`, the `chat.completion` answer (id, object, created, model, choices with message and
 finish_reason, usage with token counts) and errors as {"error": {message, type, param, code}}.
-Streaming is off: a request with `"stream": true` is refused with 400.
+Streaming is off: a request with `"stream": true` is refused with 400, and so is JSON mode
+(`response_format` json_object) without the word "JSON" in the messages, as OpenAI does.
 
 The "model" reads the user message the `openai` engine sends (JSON with "segments" and
 "glossary") and answers with the same ids: the fixture engine's English for sentences it knows,
@@ -91,6 +92,14 @@ class ChatCompletionsServer(LocalServer):
             return _error(400, "Streaming is not supported by this server.", param="stream")
         if not body.get("model") or not isinstance(body.get("messages"), list):
             return _error(400, "'model' and 'messages' are required properties.")
+        wants_json = (body.get("response_format") or {}).get("type") == "json_object"
+        if wants_json and "json" not in json.dumps(body["messages"]).lower():
+            return _error(
+                400,
+                "'messages' must contain the word 'json' in some form, to use 'response_format' "
+                "of type 'json_object'.",
+                param="messages",
+            )
         with self._lock:
             self.requests.append(body)
             scripted = self._script.popleft() if self._script else Scripted()
