@@ -143,6 +143,8 @@ class DeepLServer(_Server):
             return 400, {"message": "Parameter 'text' not specified or too many texts."}
         if not body.get("target_lang"):
             return 400, {"message": "Value for 'target_lang' not supported."}
+        if body.get("tag_handling") not in (None, "xml", "html"):
+            return 400, {"message": "Value for 'tag_handling' not supported."}
         entries: dict[str, str] = {}
         if body.get("glossary_id"):
             if not body.get("source_lang"):

@@ -41,12 +41,12 @@ def story(text: str) -> dict:
     }
 
 
-def test_deepl_gets_sentences_with_markers_as_html_and_answers_in_order(deepl):
+def test_deepl_gets_sentences_with_markers_as_xml_and_answers_in_order(deepl):
     engine = DeepLEngine(deepl.url, deepl.api_key, "EN-GB")
 
-    english = engine.translate(["Hallo <g1>Welt</g1>", "Guten Morgen &amp; mehr"], "de", "en")
+    english = engine.translate(["Hallo <g1>Welt</g1>", "Guten Morgen &amp; mehr<x2/>"], "de", "en")
 
-    assert english == ["Hello <g1>world</g1>", "Good morning &amp; mehr"]
+    assert english == ["Hello <g1>world</g1>", "Good morning &amp; mehr<x2/>"]
     [request] = deepl.requests
     assert request["path"] == "/v2/translate"
     assert request["headers"]["authorization"] == "DeepL-Auth-Key test-key:fx"
@@ -54,7 +54,7 @@ def test_deepl_gets_sentences_with_markers_as_html_and_answers_in_order(deepl):
         "text": None,
         "source_lang": "DE",
         "target_lang": "EN-GB",
-        "tag_handling": "html",
+        "tag_handling": "xml",
         "split_sentences": "0",
         "show_billed_characters": True,
     }

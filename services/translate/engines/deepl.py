@@ -1,7 +1,8 @@
 """DeepL through its official SDK (`deepl`): whole sentences with their inline markers, the
 glossary synced to DeepL, the characters DeepL billed, and the account's usage.
 
-Markers travel as tags (`tag_handling=html`), so DeepL moves them with the words they wrap.
+Markers travel as XML tags (`tag_handling=xml`), so DeepL moves them with the words they wrap;
+XML, not HTML, because an HTML parser reads `<x1/>` (an unknown element) as an opening tag.
 The glossary is uploaded as a DeepL glossary named after its version; DeepL glossaries cannot be
 changed, so a new version gets a new one and older ones are deleted.
 """
@@ -104,7 +105,7 @@ class DeepLEngine(TakesGlossary):
             texts,
             source_lang=source.upper(),
             target_lang=self._target(target),
-            tag_handling="html",
+            tag_handling="xml",
             # Our units are single sentences already; DeepL must not split them again.
             split_sentences="0",
             glossary=glossary_id,
