@@ -82,6 +82,19 @@ class Settings:
     libretranslate_key: str = ""
     #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
     mt_timeout_seconds: float = 60.0
+    #: An OpenAI-compatible Chat Completions API (OpenAI, Azure OpenAI, Mistral, vLLM, Ollama,
+    #: llama.cpp's server): its base URL (ending in /v1), the model, and the key.
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: str = ""
+    #: Seconds before a request to the `openai` engine times out (a whole story takes a while).
+    openai_timeout_seconds: float = 120.0
+    #: One request carries a story, or a group of its segments within these limits.
+    openai_max_segments: int = 200
+    openai_max_characters: int = 12_000
+    #: Characters per calendar month (UTC) each engine may translate, as (engine, characters)
+    #: pairs; past it the engine counts as unavailable and the fallback chain takes over.
+    engine_budgets: tuple[tuple[str, int], ...] = field(default=())
     #: Largest feed document a poll reads; a bigger one is refused before it is parsed.
     max_feed_bytes: int = 10 * 1024 * 1024
     #: Most items taken from one feed per poll (the newest); the rest are left for the wire.
@@ -128,6 +141,10 @@ class Settings:
             return self.redis_url.rstrip("/") + "/1"
         return f"{base}/{int(db) + 1}"
 
+    def monthly_budget(self, engine: str) -> int | None:
+        """Characters `engine` may translate per calendar month; None: no limit."""
+        return dict(self.engine_budgets).get(engine)
+
     def redacted(self) -> dict[str, str]:
         """Settings as text, safe to print: secrets as `***`, passwords in URLs masked."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -145,9 +162,10 @@ SECRET_SETTINGS = (
     "deepl_api_key",
     "libretranslate_key",
     "metrics_token",
+    "openai_api_key",
 )
 #: Settings that are URLs and may carry a password (postgresql://user:pw@host/db).
-URL_SETTINGS = ("database_url", "redis_url", "deepl_url", "libretranslate_url")
+URL_SETTINGS = ("database_url", "redis_url", "deepl_url", "libretranslate_url", "openai_base_url")
 
 
 def without_password(url: str | None) -> str | None:
@@ -189,6 +207,13 @@ def load_settings() -> Settings:
         libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
         libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
         mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
+        openai_base_url=_env("SYNDIKAT_OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        openai_model=_env("SYNDIKAT_OPENAI_MODEL", "gpt-4o-mini"),
+        openai_api_key=_env("SYNDIKAT_OPENAI_API_KEY", _env("OPENAI_API_KEY", "")),
+        openai_timeout_seconds=float(_env("SYNDIKAT_OPENAI_TIMEOUT", "120")),
+        openai_max_segments=_env_int("SYNDIKAT_OPENAI_MAX_SEGMENTS", 200),
+        openai_max_characters=_env_int("SYNDIKAT_OPENAI_MAX_CHARACTERS", 12_000),
+        engine_budgets=_env_budgets("SYNDIKAT_ENGINE_BUDGETS"),
         max_feed_bytes=_env_int("SYNDIKAT_MAX_FEED_BYTES", 10 * 1024 * 1024),
         max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
         inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
@@ -210,6 +235,17 @@ def load_settings() -> Settings:
         api_trusted_proxies=_env_int("SYNDIKAT_API_TRUSTED_PROXIES", 0),
         metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
     )
+
+
+def _env_budgets(name: str) -> tuple[tuple[str, int], ...]:
+    """`deepl=500000,openai=2000000` -> (("deepl", 500000), ("openai", 2000000))."""
+    budgets: dict[str, int] = {}
+    for item in _env_list(name):
+        engine, sep, amount = item.rpartition("=")
+        if not sep or not engine.strip() or not amount.strip().isdigit():
+            raise ValueError(f"{name} wants engine=characters pairs, got {item!r}")
+        budgets[engine.strip()] = int(amount)
+    return tuple(budgets.items())
 
 
 def _deepl_default_url(api_key: str) -> str:

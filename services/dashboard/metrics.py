@@ -25,8 +25,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from services.dashboard import activity, queues
+from services.translate import usage
+from services.translate.engines import Usage
 from shared import db as database
 from shared import tasks
+from shared.config import get_settings
 from shared.models import Delivery, DeliveryState, StoryState, utcnow
 
 LATENCY_WINDOW = timedelta(minutes=15)
@@ -51,6 +54,8 @@ class SyndikatCollector(Collector):
                 stage: activity.stage_latencies(db, stage, since) for stage in activity.STAGES
             }
             attempts = activity.attempt_outcomes(db, since)
+            engines_today = usage.today(db)
+            engines_month = usage.this_month(db)
         yield _labelled("syndikat_stories", "Stories by state, now.", "state", states)
         yield _labelled(
             "syndikat_deliveries",
@@ -68,6 +73,7 @@ class SyndikatCollector(Collector):
         holds.add_metric([], states.get(StoryState.NEEDS_REVIEW.value, 0))
         yield holds
         yield _latency_histogram(latencies)
+        yield from _engine_metrics({"day": engines_today, "month": engines_month})
         yield from _broker_metrics()
 
 
@@ -92,6 +98,34 @@ def _latency_histogram(latencies: dict[str, list[float]]) -> GaugeHistogramMetri
         buckets.append(("+Inf", len(values)))
         family.add_metric([stage], buckets, gsum_value=sum(values))
     return family
+
+
+def _engine_metrics(periods: dict[str, dict[str, Usage]]) -> Iterator[GaugeMetricFamily]:
+    """Per engine: today's and this calendar month's usage (UTC), and the monthly budgets."""
+    counted = {
+        "characters": "Characters of German sent to each engine",
+        "prompt_tokens": "Prompt tokens an LLM engine reported",
+        "completion_tokens": "Completion tokens an LLM engine reported",
+        "requests": "Requests made to each engine",
+    }
+    for counter, help_text in counted.items():
+        family = GaugeMetricFamily(
+            f"syndikat_engine_{counter}",
+            f"{help_text}, in the current UTC day or calendar month (period).",
+            labels=["engine", "period"],
+        )
+        for period, engines in periods.items():
+            for engine, spent in sorted(engines.items()):
+                family.add_metric([engine, period], getattr(spent, counter))
+        yield family
+    budgets = GaugeMetricFamily(
+        "syndikat_engine_budget_characters",
+        "Each engine's monthly budget in characters (SYNDIKAT_ENGINE_BUDGETS).",
+        labels=["engine"],
+    )
+    for engine, budget in get_settings().engine_budgets:
+        budgets.add_metric([engine], budget)
+    yield budgets
 
 
 def _window() -> str:

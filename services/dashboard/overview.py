@@ -10,7 +10,10 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from services.dashboard import activity, health, queues
+from services.translate import usage
+from services.translate.engines import Usage, engine_chain
 from shared import db as database
+from shared.config import get_settings
 from shared.models import utcnow
 
 bp = Blueprint("overview", __name__)
@@ -20,8 +23,32 @@ REFRESH_SECONDS = 10
 @bp.get("/")
 def index() -> Any:
     return render_template(
-        "dashboard/overview.html", refresh_seconds=REFRESH_SECONDS, **overview_data()
+        "dashboard/overview.html",
+        refresh_seconds=REFRESH_SECONDS,
+        engines=engine_usage(),
+        **overview_data(),
     )
+
+
+def engine_usage() -> list[dict[str, Any]]:
+    """Each engine's characters today and this month against its budget, tokens and requests."""
+    settings = get_settings()
+    with database.read_session() as db:
+        today, month = usage.today(db), usage.this_month(db)
+    rows = []
+    for engine in dict.fromkeys([*engine_chain(settings), *month]):
+        spent = month.get(engine) or Usage()
+        budget = settings.monthly_budget(engine)
+        rows.append(
+            {
+                "engine": engine,
+                "today": (today.get(engine) or Usage()).characters,
+                "month": spent,
+                "budget": budget,
+                "spent": budget is not None and spent.characters >= budget,
+            }
+        )
+    return rows
 
 
 @bp.get("/overview/live")

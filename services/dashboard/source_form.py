@@ -25,6 +25,7 @@ class SourceForm:
     poll_interval_seconds: str = ""
     quiet_after_seconds: str = ""
     fetch_full_text: bool = False
+    engine_route: str = ""
     # Write-only.
     secret: str = ""
 
@@ -46,6 +47,7 @@ class SourceForm:
             poll_interval_seconds=str(source.poll_interval_seconds),
             quiet_after_seconds=str(source.quiet_after_seconds or ""),
             fetch_full_text=source.fetch_full_text,
+            engine_route=source.engine_route or "",
         )
 
     def changes(self, shown_url: str | None = None) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class SourceForm:
             "attribution": self.attribution or None,
             "quiet_after_seconds": self.quiet_after_seconds or None,
             "fetch_full_text": self.fetch_full_text,
+            "engine_route": self.engine_route or None,
         }
         if self.kind:
             changes["kind"] = self.kind

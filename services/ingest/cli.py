@@ -44,6 +44,11 @@ def sources_group() -> None:
     type=int,
     help="Seconds without a new story before the status says 'quiet' (default 1 day).",
 )
+@click.option(
+    "--engine-route",
+    help='Engine by story urgency, first match wins, e.g. "urgency<=2:deepl,*:local" '
+    '("" clears it).',
+)
 def add_source(name: str, **options: Any) -> None:
     """Register a source, or change the given settings of the one with this name."""
     changes = {key: value for key, value in options.items() if value is not None}

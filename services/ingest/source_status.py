@@ -79,6 +79,7 @@ def describe(source: Source, seen: Activity, now: datetime | None = None) -> dic
         "fetch_full_text": source.fetch_full_text,
         "quiet_after_seconds": source.quiet_after_seconds,
         "enabled": source.enabled,
+        "engine_route": source.engine_route,
         "has_secret": bool(source.secret),
         "created_at": _iso(source.created_at),
         "status": {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from services.ingest.folders import FolderError, folder_path
-from shared import http
+from shared import engine_routes, http
 from shared.models import FOLDER_KINDS, Source, SourceKind
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -32,6 +32,7 @@ EDITABLE = (
     "fetch_full_text",
     "quiet_after_seconds",
     "enabled",
+    "engine_route",
 )
 #: Changing one of these makes the next poll start afresh.
 RESETS_POLLING = ("kind", "url", "folder", "enabled")
@@ -135,6 +136,20 @@ def _attribution(value: Any) -> str:
     return str(value)
 
 
+def _engine_route(value: Any) -> str | None:
+    """`urgency<=2:deepl,*:local` (see shared.engine_routes); "" clears the route."""
+    route = str(value).strip()
+    if not route:
+        return None
+    if len(route) > 500:
+        raise SourceConfigError("engine_route is at most 500 characters", "engine_route")
+    try:
+        engine_routes.parse(route)
+    except engine_routes.RouteError as exc:
+        raise SourceConfigError(f"engine_route: {exc}", "engine_route") from exc
+    return route
+
+
 def _interval(value: Any) -> int:
     seconds = _integer(value, "poll_interval_seconds")
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
@@ -180,6 +195,7 @@ CHECKS = {
     "quiet_after_seconds": _quiet_after,
     "fetch_full_text": _flag("fetch_full_text"),
     "enabled": _flag("enabled"),
+    "engine_route": _engine_route,
 }
 
 

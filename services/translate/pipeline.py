@@ -10,7 +10,7 @@ out or waits for a reviewer.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -18,21 +18,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.translate import bylines, house_style, memory, qa, segments
+from services.translate import bylines, house_style, memory, qa, segments, usage
 from services.translate import glossary as glossaries
 from services.translate.engines import (
     Engine,
     EngineError,
     EngineUnavailable,
     GlossaryEngine,
+    MeteredEngine,
+    StoryEngine,
+    Usage,
     engine_chain,
     load_engine,
 )
 from services.translate.glossary import GlossarySnapshot
 from shared import db as database
-from shared import events, outbox, story_states, tasks
+from shared import engine_routes, events, outbox, story_states, tasks
 from shared.config import get_settings
 from shared.models import (
+    Source,
     Story,
     StoryState,
     StoryVersion,
@@ -60,6 +64,8 @@ class Work:
     language: str | None
     doc: dict[str, Any]
     glossary: GlossarySnapshot
+    #: The engine the source's route picks for this story (tried first); None: no route.
+    routed_engine: str | None = None
 
 
 @dataclass
@@ -72,6 +78,8 @@ class Rendering:
     units: list[dict[str, str]]
     problems: list[qa.Problem]
     glossary_version: int
+    #: What the engine spent on it (characters sent; tokens and requests if it counts them).
+    usage: Usage = field(default_factory=Usage)
 
     @property
     def from_engine(self) -> list[dict[str, str]]:
@@ -93,21 +101,63 @@ def translate_version(story_version_id: int) -> str:
         return _store_passthrough(work)
     if work.language != SOURCE_LANGUAGE:
         return _hold(work, f"no translation from language {work.language!r}")
-    failures = []
-    for setting in engine_chain(get_settings()):
-        try:
-            rendering = render(configured_engine(setting), work.doc, work.glossary)
-        except EngineUnavailable as exc:
-            # A model may be installed, a key set, before the next try: build engines afresh.
-            configured_engine.cache_clear()
-            failures.append(str(exc))
-            continue
-        except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way
-            log.exception("engine %s failed", setting, extra={"story_id": str(work.story_id)})
-            failures.append(f"engine {setting} failed: {exc}")
-            continue
-        return _store(work, rendering)
+    failures: list[str] = []
+    for setting in _chain(work):
+        attempt = _attempt(setting, work)
+        if isinstance(attempt, Rendering):
+            return _store(work, attempt, failures)
+        failures.append(attempt)
     return _wait_for_engine(work, "; ".join(failures))
+
+
+def _attempt(setting: str, work: Work) -> Rendering | str:
+    """The engine's English, or why it gave none; what it spent is recorded either way."""
+    spent_budget = _budget_spent(setting)
+    if spent_budget is not None:
+        return str(spent_budget)
+    engine: Engine | None = None
+    try:
+        engine = configured_engine(setting)
+        rendering = render(engine, work.doc, work.glossary)
+    except EngineUnavailable as exc:
+        # A model may be installed, a key set, before the next try: build engines afresh.
+        configured_engine.cache_clear()
+        failure = str(exc)
+    except Exception as exc:  # any engine, ours or a newsroom's plug-in, may fail its own way
+        log.exception("engine %s failed", setting, extra={"story_id": str(work.story_id)})
+        failure = f"engine {setting} failed: {exc}"
+    else:
+        _record_usage(setting, rendering.usage)
+        return rendering
+    _record_usage(setting, _billed(engine))
+    return failure
+
+
+def _chain(work: Work) -> list[str]:
+    """The source's routed engine (if its route picks one), then the configured chain."""
+    routed = [work.routed_engine] if work.routed_engine else []
+    return list(dict.fromkeys([*routed, *engine_chain(get_settings())]))
+
+
+def _budget_spent(setting: str) -> usage.BudgetSpent | None:
+    settings = get_settings()
+    if settings.monthly_budget(setting) is None:
+        return None
+    with database.read_session() as db:
+        return usage.spent_budget(db, settings, setting)
+
+
+def _billed(engine: Engine | None) -> Usage:
+    """What a metered engine says it spent since last asked (even on a failure: tokens for a
+    refusal or a malformed answer are billed too)."""
+    return engine.take_usage() if isinstance(engine, MeteredEngine) else Usage()
+
+
+def _record_usage(setting: str, spent: Usage) -> None:
+    if spent == Usage():
+        return
+    with database.session() as db:
+        usage.record(db, setting, spent)
 
 
 def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> Rendering:
@@ -117,7 +167,13 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
     with database.read_session() as db:
         recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
-    fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
+    fresh = dict(zip(todo, _engine_english(engine, todo, glossary, units), strict=True))
+    # A metered engine counts its own requests (a story may take several) and may know what
+    # its service billed; otherwise the German sent is what counts.
+    spent = _billed(engine)
+    if todo and not isinstance(engine, MeteredEngine):
+        spent.requests = 1
+    spent.characters = spent.characters or sum(len(unit) for unit in todo)
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
     ninjs = bylines.in_english(
         segments.rebuild(
@@ -134,13 +190,18 @@ def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> R
         ],
         problems=qa.check(doc, ninjs, glossary),
         glossary_version=glossary.version,
+        usage=spent,
     )
 
 
-def _engine_english(engine: Engine, units: list[str], glossary: GlossarySnapshot) -> list[str]:
+def _engine_english(
+    engine: Engine, units: list[str], glossary: GlossarySnapshot, story: list[str]
+) -> list[str]:
     if not units:
         return []
-    if isinstance(engine, GlossaryEngine):
+    if isinstance(engine, StoryEngine):
+        english = engine.translate_story(units, story, SOURCE_LANGUAGE, TARGET_LANGUAGE, glossary)
+    elif isinstance(engine, GlossaryEngine):
         english = engine.translate_with_glossary(units, SOURCE_LANGUAGE, TARGET_LANGUAGE, glossary)
     else:
         protected = [glossary.protect(unit) for unit in units]
@@ -175,11 +236,29 @@ def _claim(story_version_id: int) -> Work | str:
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
             return f"not translated: the story is {story.state}"
-        events.record(db, story.id, "translating", f"version {version.version}")
+        routed = _routed_engine(db, version)
+        routing = f", routed to {routed} by its source" if routed else ""
+        events.record(db, story.id, "translating", f"version {version.version}{routing}")
         glossary = glossaries.snapshot(db)
         return Work(
-            version.id, version.version, story.id, version.language, version.ninjs, glossary
+            version.id,
+            version.version,
+            story.id,
+            version.language,
+            version.ninjs,
+            glossary,
+            routed,
         )
+
+
+def _routed_engine(db: Session, version: StoryVersion) -> str | None:
+    source = db.get(Source, version.source_id or version.story.source_id)
+    route = source.engine_route if source is not None else None
+    try:
+        return engine_routes.engine_for(route, version.ninjs)
+    except engine_routes.RouteError as exc:  # saved before the rules were checked, say
+        log.warning("source %s: engine route ignored: %s", source and source.name, exc)
+        return None
 
 
 #: States that queue a translation again (the stalled sweep, the engine retry).
@@ -217,7 +296,7 @@ def _move_on(
     return moved
 
 
-def _store(work: Work, rendering: Rendering) -> str:
+def _store(work: Work, rendering: Rendering, failures: list[str]) -> str:
     passed = not rendering.problems
     try:
         with database.session() as db:
@@ -238,6 +317,9 @@ def _store(work: Work, rendering: Rendering) -> str:
                 rendering.engine,
                 rendering.glossary_version,
             )
+            if failures:
+                detail = f"{'; '.join(failures)}; using {rendering.engine}"
+                events.record(db, work.story_id, "engine_fallback", detail)
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,

@@ -2,6 +2,7 @@
 
 from shared.models.base import Base, utcnow
 from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryState
+from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
+    "EngineUsage",
     "Glossary",
     "GlossaryTerm",
     "IngestError",

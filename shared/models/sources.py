@@ -42,6 +42,9 @@ class Source(Base):
     #: How long the source may go without a new item before its status says "quiet".
     quiet_after_seconds: Mapped[int | None]
     enabled: Mapped[bool] = mapped_column(default=True)
+    #: Which engine translates this source's stories, by urgency (see shared.engine_routes),
+    #: e.g. "urgency<=2:deepl,*:local"; None: SYNDIKAT_ENGINE for every story.
+    engine_route: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Polling state: when to look next, and what the feed server told us last time.

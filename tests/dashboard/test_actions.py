@@ -142,3 +142,26 @@ def test_a_refused_resend_says_why_and_a_disabled_partners_waits(signed_in, post
     page = signed_in.get("/dead-letters").get_data(as_text=True)
     assert "off is disabled: it goes once enabled." in page
     assert fresh(db, Delivery, off.id).state == DeliveryState.PENDING
+
+
+def test_the_overview_shows_each_engines_usage_against_its_budget(signed_in, db, monkeypatch):
+    from services.translate import usage
+    from services.translate.engines import Usage
+    from tests.support import services
+
+    monkeypatch.setenv("SYNDIKAT_ENGINE", "deepl")
+    monkeypatch.setenv("SYNDIKAT_FALLBACK_ENGINES", "local")
+    monkeypatch.setenv("SYNDIKAT_ENGINE_BUDGETS", "deepl=1000,local=8000")
+    services.reset_settings()
+    usage.record(db, "deepl", Usage(characters=1000, requests=4))
+    usage.record(db, "local", Usage(characters=2000, requests=2))
+    usage.record(db, "openai", Usage(characters=10, prompt_tokens=70, completion_tokens=30))
+    db.commit()
+
+    engines = section(signed_in.get("/").get_data(as_text=True), "engines")
+
+    rows = [row.split("</tr>")[0] for row in engines.split("<tr id=")[1:]]
+    assert [row.split("<td>")[1].split("<")[0] for row in rows] == ["deepl", "local", "openai"]
+    assert "1000 (spent: the next engine translates)" in rows[0]
+    assert '<td class="num">2000</td>' in rows[1] and "8000 (25% used)" in rows[1]
+    assert '<td class="num">70</td>' in rows[2] and '<td class="num">30</td>' in rows[2]

@@ -154,3 +154,35 @@ def test_metrics_want_the_token_when_one_is_set(client, monkeypatch):
     answer = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
     assert answer.status_code == 200
     assert b"syndikat_stories" in answer.data
+
+
+def test_metrics_give_each_engines_usage_today_and_this_month_and_its_budget(
+    client, db, clock, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from services.translate import usage
+    from services.translate.engines import Usage
+    from tests.support import services
+
+    monkeypatch.setenv("SYNDIKAT_ENGINE_BUDGETS", "deepl=500000,openai=2000000")
+    services.reset_settings()
+    clock.set_to(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))
+    usage.record(db, "deepl", Usage(characters=1200, requests=3))
+    usage.record(db, "openai", Usage(characters=300, prompt_tokens=500, completion_tokens=200))
+    clock.advance(hours=24)
+    usage.record(db, "deepl", Usage(characters=100, requests=1))
+    db.commit()
+
+    found = samples(client)
+
+    def metric(name: str, engine: str, period: str) -> float:
+        return found[(f"syndikat_engine_{name}", (("engine", engine), ("period", period)))]
+
+    assert metric("characters", "deepl", "day") == 100
+    assert metric("characters", "deepl", "month") == 1300
+    assert metric("requests", "deepl", "month") == 4
+    assert metric("prompt_tokens", "openai", "month") == 500
+    assert metric("completion_tokens", "openai", "month") == 200
+    assert ("syndikat_engine_characters", (("engine", "openai"), ("period", "day"))) not in found
+    assert found[("syndikat_engine_budget_characters", (("engine", "deepl"),))] == 500000

@@ -70,10 +70,12 @@ def test_a_feed_source_is_added_through_the_form(post, db):
         poll_interval_seconds="120",
         quiet_after_seconds="7200",
         fetch_full_text="on",
+        engine_route="urgency<=2:deepl,*:local",
     )
 
     assert answer.status_code == 302, answer.get_data(as_text=True)
     source = source_named(db, "hnd-nord")
+    assert source.engine_route == "urgency<=2:deepl,*:local"
     assert (source.kind, source.url, source.poll_interval_seconds) == (
         "rss",
         "https://hnd.example/nord/rss.xml",
@@ -93,6 +95,7 @@ def test_a_feed_source_is_added_through_the_form(post, db):
         ({"quiet_after_seconds": "soon"}, "quiet_after_seconds must be a whole number"),
         ({"kind": "folder", "folder": "../../etc"}, "is outside the inbox directory"),
         ({"language": "Deutsch"}, "language must be a BCP 47 tag"),
+        ({"engine_route": "urgent:deepl"}, "engine_route: &#39;urgent&#39;: a condition is"),
     ],
 )
 def test_a_bad_source_is_refused_with_the_registrys_reason_and_nothing_stored(

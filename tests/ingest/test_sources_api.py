@@ -73,6 +73,19 @@ def test_a_source_is_changed_with_patch(client, db):
     assert db.scalars(select(Source.quiet_after_seconds)).one() == 7200
 
 
+def test_an_engine_route_is_set_shown_and_cleared(client, db):
+    add(client, name="hnd", kind="rss", url="https://hnd.example/rss.xml")
+
+    routed = client.patch(
+        "/v1/sources/hnd", json={"engine_route": "urgency<=2:deepl,*:local"}, headers=AUTH
+    )
+    cleared = client.patch("/v1/sources/hnd", json={"engine_route": ""}, headers=AUTH)
+
+    assert routed.get_json()["engine_route"] == "urgency<=2:deepl,*:local"
+    assert cleared.get_json()["engine_route"] is None
+    assert db.scalars(select(Source.engine_route)).one() is None
+
+
 INVALID = {
     "unknown kind": ({"name": "a", "kind": "telex"}, "kind"),
     "feed without url": ({"name": "a", "kind": "rss"}, "url"),
@@ -92,6 +105,10 @@ INVALID = {
     "bad name": (
         {"name": "Hanse Nachrichten!", "kind": "rss", "url": "https://x.example/"},
         "name",
+    ),
+    "bad engine route": (
+        {"name": "a", "kind": "rss", "url": "https://x.example/", "engine_route": "deepl"},
+        "engine_route",
     ),
     "bad language": (
         {"name": "a", "kind": "rss", "url": "https://x.example/", "language": "Deutsch!"},

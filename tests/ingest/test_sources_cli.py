@@ -57,6 +57,20 @@ def test_add_changes_only_what_it_is_given_and_disable_enable_work(syndikat, db)
     assert source.enabled
 
 
+def test_a_sources_engine_route_is_checked_when_saved(syndikat, db):
+    syndikat("sources", "add", "stern", "--secret", new_secret())
+
+    refused = syndikat("sources", "add", "stern", "--engine-route", "urgent:deepl")
+    saved = syndikat("sources", "add", "stern", "--engine-route", "urgency<=2:deepl,*:local")
+
+    assert refused.exit_code != 0
+    assert "engine_route: 'urgent': a condition is urgency<=N" in refused.output
+    assert saved.exit_code == 0, saved.output
+    assert json.loads(syndikat("sources", "show", "stern").output)["engine_route"] == (
+        "urgency<=2:deepl,*:local"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,10 +1,12 @@
 """Local stand-ins for MT services that speak their documented HTTP protocols.
 
-`DeepLServer`: DeepL API v2 — POST /v2/translate (JSON body: text[], source_lang, target_lang,
-tag_handling, glossary_id; answer {"translations": [{"detected_source_language", "text"}]}),
-and /v2/glossaries (POST creates from TSV entries, GET lists, DELETE /v2/glossaries/{id}), with
-`Authorization: DeepL-Auth-Key …`. `LibreTranslateServer`: POST /translate (JSON: q as a list,
-source, target, format, api_key; answer {"translatedText": [...]}).
+`DeepLServer`: DeepL API v2 — POST /v2/translate (a JSON or a form body: text[], source_lang,
+target_lang, tag_handling, glossary_id, show_billed_characters; answer {"translations":
+[{"detected_source_language", "text", "billed_characters"}]}), /v2/glossaries (POST creates from
+TSV entries, GET lists, DELETE /v2/glossaries/{id}) and GET /v2/usage, with
+`Authorization: DeepL-Auth-Key …`. The official SDK sends JSON; older clients send forms.
+`LibreTranslateServer`: POST /translate (JSON: q as a list, source, target, format, api_key;
+answer {"translatedText": [...]}).
 
 Both "translate" word by word with `WORDS`, leaving markup and unknown words alone, so a test
 knows the exact English. `fail_next` scripts error answers (status, JSON body).
@@ -19,6 +21,7 @@ import uuid
 from collections import deque
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.support.local_server import LocalServer
 
@@ -72,7 +75,7 @@ class _Server(LocalServer):
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                body = json.loads(raw) if raw else None
+                body = _body(headers.get("content-type", ""), raw)
                 with server._lock:
                     server.requests.append(
                         {
@@ -99,11 +102,23 @@ class _Server(LocalServer):
         return Handler
 
 
+def _body(content_type: str, raw: bytes) -> Any:
+    if not raw:
+        return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # A form repeats `text` once per text; every other field comes once.
+        fields = parse_qs(raw.decode(), keep_blank_values=True)
+        return {k: v if k == "text" else v[0] for k, v in fields.items()}
+    return json.loads(raw)
+
+
 class DeepLServer(_Server):
-    def __init__(self, api_key: str = "test-key:fx") -> None:
+    def __init__(self, api_key: str = "test-key:fx", character_limit: int = 500_000) -> None:
         super().__init__(api_key)
         #: glossary id -> {"name", "entries": {source: target}, ...}
         self.glossaries: dict[str, dict[str, Any]] = {}
+        self.character_count = 0
+        self.character_limit = character_limit
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple:
         if headers.get("authorization") != f"DeepL-Auth-Key {self.api_key}":
@@ -114,6 +129,9 @@ class DeepLServer(_Server):
             return self._create_glossary(body)
         if method == "GET" and path == "/v2/glossaries":
             return 200, {"glossaries": [self._info(gid) for gid in self.glossaries]}
+        if method == "GET" and path == "/v2/usage":
+            limit = self.character_limit
+            return 200, {"character_count": self.character_count, "character_limit": limit}
         if method == "DELETE" and path.startswith("/v2/glossaries/"):
             found = self.glossaries.pop(path.rsplit("/", 1)[1], None)
             return (204, None) if found else (404, {"message": "Glossary not found"})
@@ -125,6 +143,8 @@ class DeepLServer(_Server):
             return 400, {"message": "Parameter 'text' not specified or too many texts."}
         if not body.get("target_lang"):
             return 400, {"message": "Value for 'target_lang' not supported."}
+        if body.get("tag_handling") not in (None, "xml", "html"):
+            return 400, {"message": "Value for 'tag_handling' not supported."}
         entries: dict[str, str] = {}
         if body.get("glossary_id"):
             if not body.get("source_lang"):
@@ -134,9 +154,14 @@ class DeepLServer(_Server):
                 return 400, {"message": "Glossary not found"}
             entries = glossary["entries"]
         translations = [
-            {"detected_source_language": "DE", "text": word_by_word(text, entries)}
+            {
+                "detected_source_language": "DE",
+                "text": word_by_word(text, entries),
+                "billed_characters": len(text),
+            }
             for text in texts
         ]
+        self.character_count += sum(len(text) for text in texts)
         return 200, {"translations": translations}
 
     def _create_glossary(self, body: Any) -> tuple:

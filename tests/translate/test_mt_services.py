@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from services.translate.engines.deepl import DeepLEngine
 from services.translate.engines.libretranslate import LibreTranslateEngine
 from services.translate.glossary import GlossarySnapshot, Term
 from shared import tasks
-from shared.models import Story, Translation
+from shared.models import EngineUsage, Story, Translation
 from tests.support.factories import queued, store_story
 from tests.support.mt_services import DeepLServer, LibreTranslateServer
 
@@ -40,12 +41,12 @@ def story(text: str) -> dict:
     }
 
 
-def test_deepl_gets_sentences_with_markers_as_html_and_answers_in_order(deepl):
+def test_deepl_gets_sentences_with_markers_as_xml_and_answers_in_order(deepl):
     engine = DeepLEngine(deepl.url, deepl.api_key, "EN-GB")
 
-    english = engine.translate(["Hallo <g1>Welt</g1>", "Guten Morgen &amp; mehr"], "de", "en")
+    english = engine.translate(["Hallo <g1>Welt</g1>", "Guten Morgen &amp; mehr<x2/>"], "de", "en")
 
-    assert english == ["Hello <g1>world</g1>", "Good morning &amp; mehr"]
+    assert english == ["Hello <g1>world</g1>", "Good morning &amp; mehr<x2/>"]
     [request] = deepl.requests
     assert request["path"] == "/v2/translate"
     assert request["headers"]["authorization"] == "DeepL-Auth-Key test-key:fx"
@@ -53,10 +54,41 @@ def test_deepl_gets_sentences_with_markers_as_html_and_answers_in_order(deepl):
         "text": None,
         "source_lang": "DE",
         "target_lang": "EN-GB",
-        "tag_handling": "html",
+        "tag_handling": "xml",
         "split_sentences": "0",
+        "show_billed_characters": True,
     }
+    assert request["headers"]["content-type"] == "application/json"  # what the SDK sends
     assert "formality" not in request["json"]
+
+
+def test_deepl_reports_the_characters_it_billed_and_the_accounts_usage(deepl):
+    engine = DeepLEngine(deepl.url, deepl.api_key)
+    engine.translate(["Hallo Welt", "Guten Morgen"], "de", "en")
+
+    spent = engine.take_usage()
+    assert (spent.characters, spent.requests) == (len("Hallo Welt") + len("Guten Morgen"), 1)
+    assert engine.take_usage().characters == 0
+    assert engine.account_usage() == (22, 500_000)
+
+
+def test_the_deepl_stand_in_reads_form_bodies_as_older_clients_send_them(deepl):
+    answer = httpx.post(
+        f"{deepl.url}/v2/translate",
+        data={"text": ["Hallo Welt", "Guten Morgen"], "target_lang": "EN-US"},
+        headers={"Authorization": f"DeepL-Auth-Key {deepl.api_key}"},
+    )
+
+    texts = [t["text"] for t in answer.json()["translations"]]
+    assert texts == ["Hello world", "Good morning"]
+
+
+def test_the_sdk_does_not_retry_on_its_own_the_fallback_chain_does(deepl):
+    deepl.fail_next(503, {"message": "Service unavailable"})
+
+    with pytest.raises(EngineUnavailable, match="503"):
+        DeepLEngine(deepl.url, deepl.api_key).translate(["Hallo"], "de", "en")
+    assert len(deepl.requests) == 1
 
 
 def test_deepl_gets_the_glossary_once_per_version_and_old_versions_are_deleted(deepl):
@@ -188,3 +220,14 @@ def test_when_every_engine_fails_the_story_waits_with_every_reason(db, settings,
     assert "456" in detail and "Quota exceeded" in detail
     assert "libretranslate" in detail and "unreachable" in detail
     assert queued(db, tasks.FAN_OUT) == []
+
+
+def test_the_characters_deepl_billed_are_recorded_as_its_usage(db, settings, deepl):
+    settings(SYNDIKAT_ENGINE="deepl", DEEPL_API_KEY=deepl.api_key, SYNDIKAT_DEEPL_URL=deepl.url)
+    version_id = store_story(db, story("Guten Morgen Welt, die Stadt ist schön."))
+
+    pipeline.translate_version(version_id)
+
+    db.expire_all()
+    [used] = db.scalars(select(EngineUsage)).all()
+    assert (used.engine, used.characters, used.requests) == ("deepl", deepl.character_count, 1)

@@ -13,6 +13,9 @@ from services.translate.engines.base import (
     EngineError,
     EngineUnavailable,
     GlossaryEngine,
+    MeteredEngine,
+    StoryEngine,
+    Usage,
 )
 from shared.config import Settings
 
@@ -22,6 +25,7 @@ ENGINES: dict[str, str] = {
     "deepl": "services.translate.engines.deepl:DeepLEngine",
     "libretranslate": "services.translate.engines.libretranslate:LibreTranslateEngine",
     "instant": "services.translate.engines.instant:InstantEngine",
+    "openai": "services.translate.engines.openai_chat:OpenAIEngine",
 }
 
 
@@ -51,6 +55,9 @@ __all__ = [
     "EngineError",
     "EngineUnavailable",
     "GlossaryEngine",
+    "MeteredEngine",
+    "StoryEngine",
+    "Usage",
     "engine_chain",
     "load_engine",
 ]

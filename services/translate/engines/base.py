@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
@@ -49,3 +50,57 @@ class GlossaryEngine(Protocol):
         target_language: str,
         glossary: GlossarySnapshot,
     ) -> list[str]: ...
+
+
+@runtime_checkable
+class StoryEngine(Protocol):
+    """An engine that reads the story as context (an LLM): when only some of a story's
+    sentences need translating (the rest came from memory), it is shown the others too."""
+
+    def translate_story(
+        self,
+        segments: Sequence[str],
+        story: Sequence[str],
+        source_language: str,
+        target_language: str,
+        glossary: GlossarySnapshot,
+    ) -> list[str]: ...
+
+
+@dataclass
+class Usage:
+    """What an engine spent on the segments it translated (the pipeline counts characters)."""
+
+    characters: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.characters += other.characters
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.requests += other.requests
+
+
+@runtime_checkable
+class MeteredEngine(Protocol):
+    """An engine that counts what its service billed (tokens, requests) since it was last asked."""
+
+    def take_usage(self) -> Usage:
+        """What was spent since the last call, counters back to zero."""
+        ...
+
+
+class TakesGlossary:
+    """For engines that apply the glossary themselves: plain text is an empty glossary."""
+
+    def translate(
+        self, segments: Sequence[str], source_language: str, target_language: str
+    ) -> list[str]:
+        from services.translate.glossary import GlossarySnapshot
+
+        no_terms = GlossarySnapshot(0)
+        return self.translate_with_glossary(  # type: ignore[attr-defined]
+            segments, source_language, target_language, no_terms
+        )
