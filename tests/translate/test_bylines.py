@@ -121,9 +121,11 @@ def test_a_reviewers_edit_keeps_the_byline_english(db, settings):
     pipeline.translate_version(version_id)
     translation = db.scalars(select(Translation)).one()
     translation.status = "needs_review"
+    story = db.scalars(select(Story)).one()
+    story.state = "needs_review"  # as the QA gate would have left it
     db.commit()
 
-    story_id = db.scalars(select(Story.id)).one()
+    story_id = story.id
 
     review.edit_segment(db, story_id, 0, "The town hall is closed on Monday", "ed")
     db.commit()
