@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.translate import glossary as glossaries
-from services.translate import house_style, memory, qa, segments
+from services.translate import house_style, memory, qa, segments, waiting
 from services.translate.engines import (
     Engine,
     EngineError,
@@ -38,6 +38,7 @@ from shared.models import (
     Translation,
     TranslationStatus,
     VersionKind,
+    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -162,8 +163,10 @@ def _claim(story_version_id: int) -> Work | str:
             return "superseded"
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
             return "not translated: the story was killed"  # whatever queued it by mistake
+        retrying = story.state == StoryState.AWAITING_ENGINE
         story.move_to(StoryState.TRANSLATING)
-        events.record(db, story.id, "translating", f"version {version.version}")
+        if not retrying:  # a waiting story's tries are not written down one by one
+            events.record(db, story.id, "translating", f"version {version.version}")
         glossary = glossaries.snapshot(db)
         return Work(version.id, story.id, version.language, version.ninjs, glossary)
 
@@ -190,6 +193,7 @@ def _store(work: Work, rendering: Rendering) -> str:
                 rendering.glossary_version,
             )
             story = db.get_one(Story, work.story_id)
+            waiting.end_wait(db, story)
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,
@@ -222,6 +226,7 @@ def _store_passthrough(work: Work) -> str:
                 )
             )
             story = db.get_one(Story, work.story_id)
+            waiting.end_wait(db, story)
             story.move_to(StoryState.READY)
             events.record(db, story.id, "translated", "English source, passed through")
             outbox.enqueue(db, tasks.FAN_OUT, story_version_id=work.version_id)
@@ -232,7 +237,9 @@ def _store_passthrough(work: Work) -> str:
 
 def _hold(work: Work, reason: str) -> str:
     with database.session() as db:
-        db.get_one(Story, work.story_id).move_to(StoryState.HELD, reason)
+        story = db.get_one(Story, work.story_id)
+        waiting.end_wait(db, story)
+        story.move_to(StoryState.HELD, reason)
         events.record(db, work.story_id, "held", reason)
     return "held"
 
@@ -242,8 +249,7 @@ def _wait_for_engine(work: Work, reason: str) -> str:
         "translation waits for an engine: %s", reason, extra={"story_id": str(work.story_id)}
     )
     with database.session() as db:
-        db.get_one(Story, work.story_id).move_to(StoryState.AWAITING_ENGINE, reason)
-        events.record(db, work.story_id, "awaiting_engine", reason)
+        waiting.wait(db, db.get_one(Story, work.story_id), reason, utcnow())
     return "awaiting engine"
 
 
