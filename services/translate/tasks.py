@@ -32,7 +32,7 @@ def retry_waiting() -> int:
     At most `waiting.RETRY_BATCH` a run; each one's next try backs off (see `waiting`).
     """
     with database.session() as db:
-        return len(waiting.queue_due(db, utcnow()))
+        return len(waiting.queue_due(db, utcnow(), waiting.RETRY_BATCH))
 
 
 @shared_task(name=tasks.REQUEUE_STALLED_TRANSLATIONS)
