@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from services import retention
 from services.ingest import polling
 from shared import db as database
 from shared import outbox, tasks
+from shared.models import utcnow
 
 
 @shared_task(name=tasks.RELAY_OUTBOX)
@@ -14,6 +16,13 @@ def relay_outbox() -> int:
     """Send what the after-commit hook could not, e.g. because Redis was down then."""
     with database.session() as db:
         return outbox.relay_unsent(db)
+
+
+@shared_task(name=tasks.PRUNE)
+def prune() -> int:
+    """Forget what retention lets go; at most `retention.PRUNE_BATCH` rows of each kind a run."""
+    with database.session() as db:
+        return sum(retention.prune_batch(db, utcnow(), retention.PRUNE_BATCH).values())
 
 
 @shared_task(name=tasks.POLL_SOURCES)
