@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from services.publish import delivery, tasks
 from shared import tasks as task_names
+from shared.models import Delivery
 from tests.support.factories import add_partner, queued
 from tests.support.publishing import current, fan_out, only_delivery, translated_version
 from tests.support.receiver import Answer
+
+
+def failed_once(db: Any, partner_site: Any, clock: Any) -> Delivery:
+    """A delivery whose first attempt failed, with the clock at its retry time."""
+    partner_site.default = Answer(status=500)
+    add_partner(db, "flaky", endpoint=partner_site.url)
+    fan_out(db, translated_version(db))
+    target = only_delivery(db, "flaky")
+    assert delivery.attempt(target.id, now=clock.now) == "retrying"
+    clock.set_to(current(db, target).next_attempt_at)
+    return target
 
 
 def test_a_queued_delivery_is_not_queued_again_before_its_lease_ends(
     db, wire, partner_site, clock, settings
 ):
     settings(SYNDIKAT_DELIVERY_QUEUE_LEASE="300")
-    partner_site.default = Answer(status=500)
-    add_partner(db, "slow-queue", endpoint=partner_site.url)
-    fan_out(db, translated_version(db))
-    target = only_delivery(db, "slow-queue")
-    assert delivery.attempt(target.id, now=clock.now) == "retrying"
-    clock.set_to(current(db, target).next_attempt_at)
+    target = failed_once(db, partner_site, clock)
 
     first = tasks.sweep_deliveries()
     runs_within_lease = []
@@ -40,12 +48,7 @@ def test_an_attempt_ends_the_lease_so_its_retry_is_queued_on_time(
     db, wire, partner_site, clock, settings
 ):
     settings(SYNDIKAT_DELIVERY_QUEUE_LEASE="3600")
-    partner_site.default = Answer(status=500)
-    add_partner(db, "flaky", endpoint=partner_site.url)
-    fan_out(db, translated_version(db))
-    target = only_delivery(db, "flaky")
-    delivery.attempt(target.id, now=clock.now)
-    clock.set_to(current(db, target).next_attempt_at)
+    target = failed_once(db, partner_site, clock)
     assert tasks.sweep_deliveries() == 1
 
     assert delivery.attempt(target.id, now=clock.now) == "retrying"  # the queued task ran
