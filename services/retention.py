@@ -13,8 +13,9 @@ setting (days, see shared.config). The audit trail is kept longest:
   version, nor one a delivery or a translation refers to (both would go with it: their foreign
   keys cascade), so only versions replaced before they were translated or sent.
 
-The scheduler prunes at most `PRUNE_BATCH` rows of each kind per run; `syndikat db prune`
-runs batches until nothing is left (`--dry-run` only counts).
+The scheduler prunes at most `PRUNE_BATCH` rows of each kind per run (and looks at old
+versions only within a week after their time is up); `syndikat db prune` runs batches until
+nothing is left (`--dry-run` only counts).
 """
 
 from __future__ import annotations
@@ -56,12 +57,20 @@ class Kind:
     model: Any
     days: Callable[[Settings], float]
     due: Callable[[datetime], ColumnElement[bool]]
+    #: When finding the due rows means looking at every old row (not an index range of due
+    #: ones), the scheduled run looks only at rows that came of age within this window, which
+    #: it passes over hundreds of times; `syndikat db prune` looks at all.
+    scan_window: tuple[Any, timedelta] | None = None
 
     def cutoff(self, now: datetime) -> datetime:
         return now - timedelta(days=self.days(get_settings()))
 
-    def condition(self, now: datetime) -> ColumnElement[bool]:
-        return self.due(self.cutoff(now))
+    def condition(self, now: datetime, everything: bool = True) -> ColumnElement[bool]:
+        cutoff = self.cutoff(now)
+        if everything or self.scan_window is None:
+            return self.due(cutoff)
+        column, window = self.scan_window
+        return self.due(cutoff) & (column >= cutoff - window)
 
 
 def _sent_outbox(cutoff: datetime) -> ColumnElement[bool]:
@@ -105,6 +114,9 @@ KINDS = (
         StoryVersion,
         lambda s: s.retain_old_versions_days,
         _superseded_versions,
+        # Nearly every old version is kept (current, translated, delivered), so the due ones
+        # are no index range. A version is superseded untranslated within minutes of arriving.
+        scan_window=(StoryVersion.received_at, timedelta(days=7)),
     ),
 )
 
@@ -120,11 +132,16 @@ def due_counts(db: Session, now: datetime) -> dict[str, int]:
     }
 
 
-def prune_batch(db: Session, now: datetime, limit: int = PRUNE_BATCH) -> dict[str, int]:
-    """Remove up to `limit` due rows of each kind in `db`'s transaction; returns the counts."""
+def prune_batch(
+    db: Session, now: datetime, limit: int = PRUNE_BATCH, everything: bool = False
+) -> dict[str, int]:
+    """Remove up to `limit` due rows of each kind in `db`'s transaction; returns the counts.
+
+    The scheduled run looks only inside each kind's scan window; `everything` looks at all.
+    """
     removed = {}
     for kind in KINDS:
-        batch = select(kind.model.id).where(kind.condition(now)).limit(limit)
+        batch = select(kind.model.id).where(kind.condition(now, everything)).limit(limit)
         result = db.execute(
             delete(kind.model)
             .where(kind.model.id.in_(batch.scalar_subquery()))
@@ -140,7 +157,7 @@ def prune_everything_due(now: datetime | None = None, limit: int = PRUNE_BATCH) 
     total = dict.fromkeys((kind.name for kind in KINDS), 0)
     while True:
         with database.session() as db:
-            removed = prune_batch(db, now, limit)
+            removed = prune_batch(db, now, limit, everything=True)
         for name, count in removed.items():
             total[name] += count
         if not any(count >= limit for count in removed.values()):

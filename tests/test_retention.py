@@ -226,3 +226,26 @@ def test_the_scheduled_run_removes_a_bounded_batch_of_each_kind(db, rows, monkey
     runs = [ingest_tasks.prune() for _ in range(4)]
 
     assert runs == [6, 6, 3, 0]  # two of each of three kinds, then the rest, then nothing
+
+
+def test_the_scheduled_run_looks_at_old_versions_only_within_a_week_of_their_time(
+    db, rows, syndikat
+):
+    story = rows.story(untouched_for=90 * DAY)
+    just_due = rows.version(story, age=31 * DAY)
+    long_overdue = rows.version(story, age=60 * DAY)  # the scheduler was down for weeks
+    rows.version(story, age=60 * DAY, current=True)
+    rows.commit()
+    just_due_id, long_overdue_id = just_due.id, long_overdue.id
+
+    assert ingest_tasks.prune() == 1
+    db.expire_all()
+    left = set(db.scalars(select(StoryVersion.id)))
+    assert long_overdue_id in left and just_due_id not in left
+
+    assert (
+        "superseded story versions (older than 30 days): 1 removed"
+        in syndikat("db", "prune").output
+    )
+    db.expire_all()
+    assert long_overdue_id not in set(db.scalars(select(StoryVersion.id)))
