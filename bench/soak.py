@@ -79,7 +79,8 @@ def run() -> list[Table]:
     )
     table.notes += [
         f"{STORIES_PER_DAY} stories a simulated day to 2 webhook partners (one fails 1 in "
-        f"{FAIL_EVERY}); 1 in 100 waits for an engine; 1 in 20 corrected before translation",
+        f"{FAIL_EVERY}); of those taken the real way 1 in 100 waits for an engine and 1 in 20 "
+        "is corrected before translation",
         f"first {REAL_STORIES} stories the real way, the rest copies of the published ones; "
         f"retention days: {days}; SQLite file size; {time.perf_counter() - started:.0f} s",
     ]

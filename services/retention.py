@@ -89,7 +89,10 @@ def _timeline_of_finished_stories(cutoff: datetime) -> ColumnElement[bool]:
 
 
 def _superseded_versions(cutoff: datetime) -> ColumnElement[bool]:
-    current = exists().where(Story.current_version_id == StoryVersion.id)
+    # By the story's key: stories.current_version_id has no index of its own.
+    current = exists().where(
+        Story.id == StoryVersion.story_id, Story.current_version_id == StoryVersion.id
+    )
     delivered = exists().where(Delivery.story_version_id == StoryVersion.id)
     translated = exists().where(Translation.story_version_id == StoryVersion.id)
     return (StoryVersion.received_at < cutoff) & ~current & ~delivered & ~translated
