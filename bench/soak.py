@@ -70,7 +70,17 @@ def run() -> list[Table]:
             os.environ.pop(name, None)
     table = Table(
         "Soak: database size per story, retention on",
-        ["stories", "simulated day", "DB bytes", "bytes/story", "events", "attempts", "outbox"],
+        [
+            "stories",
+            "simulated day",
+            "DB bytes",
+            "bytes/story",
+            "bytes/new story",
+            "events",
+            "attempts",
+            "outbox",
+            "pruned so far",
+        ],
         rows,
     )
     days = ", ".join(
@@ -96,6 +106,8 @@ def _soak() -> Iterator[list[object]]:
     templates: list[Any] = []
     per_tick = STORIES_PER_DAY * (TICK / timedelta(days=1))
     owed = 0.0
+    pruned = 0
+    previous = (0, 0)
     while taken < STORIES:
         owed += per_tick
         while owed >= 1 and taken < STORIES:
@@ -111,18 +123,21 @@ def _soak() -> Iterator[list[object]]:
             taken += batch
             owed -= batch
             if taken % every == 0:
-                yield _checkpoint(taken)
+                row = _checkpoint(taken, previous, pruned)
+                previous = (taken, row[2])
+                yield [*row[:2], f"{row[2]:,}", *row[3:]]
         clock.advance(TICK)
-        _scheduler_tick()
+        pruned += _scheduler_tick()
 
 
-def _scheduler_tick() -> None:
+def _scheduler_tick() -> int:
+    """The scheduler's periodic tasks, once; returns how many rows retention removed."""
     from services.ingest import tasks as ingest_tasks
     from services.translate import tasks as translate_tasks
 
     _sweep_and_deliver()
     translate_tasks.retry_waiting()
-    ingest_tasks.prune()
+    return int(ingest_tasks.prune())
 
 
 def _copies_from_now_on() -> tuple[Any, list[Any]]:
@@ -183,7 +198,8 @@ def _sweep_and_deliver() -> None:
     delivery.attempt_all(due, now)
 
 
-def _checkpoint(stories: int) -> list[object]:
+def _checkpoint(stories: int, previous: tuple[int, int], pruned: int) -> list[Any]:
+    """A table row; `previous` is the last checkpoint's (stories, bytes)."""
     from sqlalchemy import func, select
 
     from shared import clock
@@ -197,7 +213,16 @@ def _checkpoint(stories: int) -> list[object]:
             for model in (StoryEvent, DeliveryAttempt, OutboxMessage)
         ]
     day = (clock.now() - START) / timedelta(days=1)
-    return [stories, round(day, 1), f"{size:,}", round(size / stories), *counts]
+    new_stories, new_bytes = stories - previous[0], size - previous[1]
+    return [
+        stories,
+        round(day, 1),
+        size,
+        round(size / stories),
+        round(new_bytes / new_stories),
+        *counts,
+        pruned,
+    ]
 
 
 def _database_bytes() -> int:
