@@ -68,6 +68,8 @@ def run() -> list[Table]:
         clock.reset()
         for name in RETENTION_DAYS:
             os.environ.pop(name, None)
+    on_postgres = os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres")
+    measured = "pg_database_size" if on_postgres else "SQLite file size"
     table = Table(
         "Soak: database size per story, retention on",
         [
@@ -92,7 +94,7 @@ def run() -> list[Table]:
         f"{FAIL_EVERY}); of those taken the real way 1 in 100 waits for an engine and 1 in 20 "
         "is corrected before translation",
         f"first {REAL_STORIES} stories the real way, the rest copies of the published ones; "
-        f"retention days: {days}; SQLite file size; {time.perf_counter() - started:.0f} s",
+        f"retention days: {days}; {measured}; {time.perf_counter() - started:.0f} s",
     ]
     return [table]
 

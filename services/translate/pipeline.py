@@ -251,11 +251,3 @@ def _wait_for_engine(work: Work, reason: str) -> str:
     with database.session() as db:
         waiting.wait(db, db.get_one(Story, work.story_id), reason, utcnow())
     return "awaiting engine"
-
-
-def versions_awaiting_engine() -> list[int]:
-    with database.session() as db:
-        query = select(Story.current_version_id).where(
-            Story.state == StoryState.AWAITING_ENGINE, Story.current_version_id.is_not(None)
-        )
-        return [version_id for version_id in db.scalars(query) if version_id is not None]
