@@ -29,7 +29,7 @@ def prune() -> int:
 def poll_sources() -> int:
     """Queue a poll of every feed and folder source whose interval has come round."""
     with database.session() as db:
-        return len(polling.queue_due_sources(db))
+        return len(polling.queue_due_sources(db, limit=polling.POLL_BATCH))
 
 
 @shared_task(name=tasks.POLL_SOURCE)
