@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from services import retention
 from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import deliveries_group, partners_group
@@ -12,8 +13,10 @@ from services.translate.cli import glossary_group, models_group
 from services.translate.engines_cli import engines_group
 from shared import db as database
 from shared import migrate
+from shared.config import get_settings
 from shared.crypto import SecretDecryptionError
 from shared.key_rotation import reencrypt_secrets
+from shared.models import utcnow
 
 
 @click.group()
@@ -23,7 +26,7 @@ def main() -> None:
 
 @main.group("db")
 def db_group() -> None:
-    """The database schema."""
+    """The database: its schema, stored secrets, retention."""
 
 
 @db_group.command("upgrade")
@@ -46,6 +49,27 @@ def db_reencrypt_secrets() -> None:
         except SecretDecryptionError as exc:
             raise click.ClickException(f"{exc}; nothing was changed") from exc
     click.echo(f"{count} stored secrets are now encrypted under the current key")
+
+
+@db_group.command("prune")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def db_prune(dry_run: bool) -> None:
+    """Remove what the retention settings let go (see SYNDIKAT_RETAIN_* in the README).
+
+    The scheduler does this every ten minutes, a bounded batch at a time; this runs it now
+    until nothing is left.
+    """
+    if dry_run:
+        with database.read_session() as db:
+            counts = retention.due_counts(db, utcnow())
+        verb = "would be removed"
+    else:
+        counts = retention.prune_everything_due()
+        verb = "removed"
+    settings = get_settings()
+    for kind in retention.KINDS:
+        older = f"older than {kind.days(settings):g} days"
+        click.echo(f"{kind.name} ({older}): {counts[kind.name]} {verb}")
 
 
 for command in (

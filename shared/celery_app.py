@@ -88,6 +88,8 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
         "poll-sources": {"task": tasks.POLL_SOURCES, "schedule": 15.0},
         "retry-waiting-translations": {"task": tasks.RETRY_WAITING_TRANSLATIONS, "schedule": 60.0},
         "sweep-deliveries": {"task": tasks.SWEEP_DELIVERIES, "schedule": 5.0},
+        # Retention (services.retention): a bounded batch of each kind every ten minutes.
+        "prune": {"task": tasks.PRUNE, "schedule": 600.0},
         # The broker can lose messages (a Redis crash before its append-only file caught up);
         # these sweeps find stories whose state says a task should be under way and queue it.
         "requeue-stalled-translations": {

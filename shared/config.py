@@ -38,6 +38,17 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
+def _env_positive(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a number above 0, got {raw!r}")
+    return value
+
+
 def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
 
@@ -119,6 +130,18 @@ class Settings:
     #: Delivery retries: the first comes this long after a failure, doubling up to the maximum.
     retry_first_delay_seconds: float = 10.0
     retry_max_delay_seconds: float = 4 * 3600.0
+    #: A story waiting for an engine is tried again after this long, doubling up to the maximum.
+    engine_retry_first_delay_seconds: float = 60.0
+    engine_retry_max_delay_seconds: float = 3600.0
+    #: After the sweep queued a delivery it leaves it alone this long (its task may be waiting
+    #: behind others in the publish queue); if the task was lost, the next sweep after it queues it.
+    delivery_queue_lease_seconds: float = 300.0
+    #: Retention, in days (see services.retention): the audit trail (delivery attempts, the
+    #: timelines of finished stories) is kept longest.
+    retain_sent_outbox_days: float = 7.0
+    retain_delivery_attempts_days: float = 90.0
+    retain_timeline_days: float = 180.0
+    retain_old_versions_days: float = 30.0
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8002
     #: Send the dashboard's session cookie only over HTTPS; off for plain-HTTP local use.
@@ -227,6 +250,13 @@ def load_settings() -> Settings:
         stall_seconds=_env_int("SYNDIKAT_STALL_SECONDS", 300),
         retry_first_delay_seconds=float(_env("SYNDIKAT_RETRY_FIRST_DELAY", "10")),
         retry_max_delay_seconds=float(_env("SYNDIKAT_RETRY_MAX_DELAY", str(4 * 3600))),
+        engine_retry_first_delay_seconds=float(_env("SYNDIKAT_ENGINE_RETRY_FIRST_DELAY", "60")),
+        engine_retry_max_delay_seconds=float(_env("SYNDIKAT_ENGINE_RETRY_MAX_DELAY", "3600")),
+        delivery_queue_lease_seconds=_env_positive("SYNDIKAT_DELIVERY_QUEUE_LEASE", 300),
+        retain_sent_outbox_days=_env_positive("SYNDIKAT_RETAIN_SENT_OUTBOX_DAYS", 7),
+        retain_delivery_attempts_days=_env_positive("SYNDIKAT_RETAIN_DELIVERY_ATTEMPTS_DAYS", 90),
+        retain_timeline_days=_env_positive("SYNDIKAT_RETAIN_TIMELINE_DAYS", 180),
+        retain_old_versions_days=_env_positive("SYNDIKAT_RETAIN_OLD_VERSIONS_DAYS", 30),
         dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
         dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
         dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),

@@ -104,8 +104,14 @@ def _mark_sent(committed: Session, ids: list[int]) -> None:
         )
 
 
-def relay_unsent(db: Session, grace: timedelta = timedelta(seconds=3), limit: int = 500) -> int:
-    """Publish messages still unsent after `grace`; returns how many went out."""
+#: Most messages one relay run sends (it runs every 5 s); a backlog goes out over several runs.
+RELAY_BATCH = 500
+
+
+def relay_unsent(
+    db: Session, grace: timedelta = timedelta(seconds=3), limit: int = RELAY_BATCH
+) -> int:
+    """Publish messages still unsent after `grace`, the oldest first; returns how many went out."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < utcnow() - grace)

@@ -14,6 +14,9 @@ QUEUES = (INGEST_QUEUE, TRANSLATE_QUEUE, PUBLISH_QUEUE)
 #: Sends outbox messages that the after-commit hook could not (broker down at the time).
 RELAY_OUTBOX = "syndikat.ingest.relay_outbox"
 
+#: Removes what retention lets go (sent outbox messages, old attempts, ...): services.retention.
+PRUNE = "syndikat.ingest.prune"
+
 #: Queues a poll of every enabled feed or folder source whose poll interval has come round.
 POLL_SOURCES = "syndikat.ingest.poll_sources"
 #: Reads one source's feed or folder once and takes in what is new: kwargs `source_id`.

@@ -23,7 +23,13 @@ from shared.models import FOLDER_KINDS, Source, SourceKind, utcnow
 log = logging.getLogger(__name__)
 
 
-def queue_due_sources(db: Session, now: datetime | None = None) -> list[str]:
+#: Most sources one `poll_sources` run queues; the others are due still and go in the next run.
+POLL_BATCH = 200
+
+
+def queue_due_sources(
+    db: Session, now: datetime | None = None, limit: int = POLL_BATCH
+) -> list[str]:
     now = now or utcnow()
     query = select(Source).where(
         Source.enabled.is_(True),
@@ -36,7 +42,7 @@ def queue_due_sources(db: Session, now: datetime | None = None) -> list[str]:
     if database.is_postgres(db):
         query = query.with_for_update(skip_locked=True)
     queued = []
-    for source in db.scalars(query.order_by(Source.id)):
+    for source in db.scalars(query.order_by(Source.next_poll_at, Source.id).limit(limit)):
         source.next_poll_at = now + timedelta(seconds=source.poll_interval_seconds)
         outbox.enqueue(db, tasks.POLL_SOURCE, source_id=source.id)
         queued.append(source.name)

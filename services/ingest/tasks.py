@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from services import retention
 from services.ingest import polling
 from shared import db as database
 from shared import outbox, tasks
+from shared.models import utcnow
 
 
 @shared_task(name=tasks.RELAY_OUTBOX)
@@ -16,11 +18,18 @@ def relay_outbox() -> int:
         return outbox.relay_unsent(db)
 
 
+@shared_task(name=tasks.PRUNE)
+def prune() -> int:
+    """Forget what retention lets go; at most `retention.PRUNE_BATCH` rows of each kind a run."""
+    with database.session() as db:
+        return sum(retention.prune_batch(db, utcnow(), retention.PRUNE_BATCH).values())
+
+
 @shared_task(name=tasks.POLL_SOURCES)
 def poll_sources() -> int:
     """Queue a poll of every feed and folder source whose interval has come round."""
     with database.session() as db:
-        return len(polling.queue_due_sources(db))
+        return len(polling.queue_due_sources(db, limit=polling.POLL_BATCH))
 
 
 @shared_task(name=tasks.POLL_SOURCE)

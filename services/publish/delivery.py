@@ -217,6 +217,7 @@ def _record(
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.claimed_until = None
+    delivery.queued_until = None  # its task ran: a failed attempt is due at its retry time
     db.add(
         DeliveryAttempt(
             delivery_id=delivery.id,
@@ -308,18 +309,44 @@ def _send_next_in_line(db: Session, recorded: list[Delivery]) -> None:
             outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
 
 
-def due_deliveries(db: Session, now: datetime, limit: int = 200) -> list[int]:
-    """Deliveries the sweep should send now (retries, abandoned claims, lost first sends)."""
+#: Most deliveries one sweep queues (it runs every 5 s); the rest are due still and go next.
+SWEEP_BATCH = 200
+
+
+def due_deliveries(db: Session, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Deliveries the sweep should send now (retries, abandoned claims, lost first sends).
+
+    A delivery the sweep queued a little while ago is left out until its lease
+    (`queued_until`) runs out: its task may still be waiting in the publish queue.
+    """
     # A held delivery was never the fan-out's to send: it leaves on the embargo's second.
     not_just_created = (
         (Delivery.attempts > 0)
         | (Delivery.created_at < now - FIRST_SEND_GRACE)
         | Delivery.held_until.is_not(None)
     )
+    not_queued = or_(Delivery.queued_until.is_(None), Delivery.queued_until <= now)
     query = (
         select(Delivery.id)
-        .where(sendable(now), not_just_created)
+        .where(sendable(now), not_just_created, not_queued)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+def queue_due(db: Session, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Queue a DELIVER task for each due delivery and lease it; returns their ids."""
+    due = due_deliveries(db, now, limit)
+    if not due:
+        return due
+    lease = timedelta(seconds=get_settings().delivery_queue_lease_seconds)
+    db.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(due))
+        .values(queued_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    for delivery_id in due:
+        outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
+    return due

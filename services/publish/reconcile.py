@@ -24,6 +24,7 @@ from shared.models.translations import PUBLISHABLE
 KILL_HORIZON = timedelta(days=7)
 
 
+# At most `limit` stories a run (the sweep runs every 30 s); the rest go in the next runs.
 def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 500) -> int:
     """Queue the fan-out of every story stuck for longer than `stall`; returns how many."""
     stuck = db.scalars(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from services.publish import delivery, embargo, fanout, partners, reconcile
 from shared import db as database
-from shared import outbox, tasks
+from shared import tasks
 from shared.config import get_settings
 from shared.models import Delivery, DeliveryState, utcnow
 
@@ -59,15 +59,15 @@ def deliver(delivery_id: int) -> str:
 @shared_task(name=tasks.SWEEP_DELIVERIES)
 def sweep_deliveries() -> int:
     """Queue every delivery whose retry time or embargo has come (the schedule lives in the
-    database, so a restart loses none of it)."""
+    database, so a restart loses none of it).
+
+    At most `delivery.SWEEP_BATCH` a run, and none the sweep queued within its lease.
+    """
     now = utcnow()
     with database.session() as db:
         partners.disable_failing(db, now)
         embargo.release_due(db, now)
-        due = delivery.due_deliveries(db, now)
-        for delivery_id in due:
-            outbox.enqueue(db, tasks.DELIVER, delivery_id=delivery_id)
-    return len(due)
+        return len(delivery.queue_due(db, now))
 
 
 @shared_task(name=tasks.REQUEUE_STALLED_PUBLICATIONS)

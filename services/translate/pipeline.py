@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.translate import bylines, house_style, memory, qa, segments, usage
+from services.translate import bylines, house_style, memory, qa, segments, usage, waiting
 from services.translate import glossary as glossaries
 from services.translate.engines import (
     Engine,
@@ -43,6 +43,7 @@ from shared.models import (
     Translation,
     TranslationStatus,
     VersionKind,
+    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -232,13 +233,15 @@ def _claim(story_version_id: int) -> Work | str:
             return "superseded"
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
             return "not translated: the story was killed"  # whatever queued it by mistake
+        retrying = story.state == StoryState.AWAITING_ENGINE
         if not story_states.move(
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
             return f"not translated: the story is {story.state}"
         routed = _routed_engine(db, version)
         routing = f", routed to {routed} by its source" if routed else ""
-        events.record(db, story.id, "translating", f"version {version.version}{routing}")
+        if not retrying:  # a waiting story's tries are not written down one by one
+            events.record(db, story.id, "translating", f"version {version.version}{routing}")
         glossary = glossaries.snapshot(db)
         return Work(
             version.id,
@@ -320,6 +323,7 @@ def _store(work: Work, rendering: Rendering, failures: list[str]) -> str:
             if failures:
                 detail = f"{'; '.join(failures)}; using {rendering.engine}"
                 events.record(db, work.story_id, "engine_fallback", detail)
+            waiting.end_wait(db, db.get_one(Story, work.story_id))
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,
@@ -349,6 +353,7 @@ def _store_passthrough(work: Work) -> str:
                 )
             )
             events.record(db, work.story_id, "translated", "English source, passed through")
+            waiting.end_wait(db, db.get_one(Story, work.story_id))
             moved = _move_on(db, work.story_id, work.version_id, work.version, True, [])
     except IntegrityError:
         return "already translated"
@@ -361,6 +366,7 @@ def _hold(work: Work, reason: str) -> str:
             db, work.story_id, work.version_id, StoryState.HELD, reason, result=f"hold: {reason}"
         ):
             return MOVED_ON
+        waiting.end_wait(db, db.get_one(Story, work.story_id))
         events.record(db, work.story_id, "held", reason)
     return "held"
 
@@ -370,22 +376,8 @@ def _wait_for_engine(work: Work, reason: str) -> str:
         "translation waits for an engine: %s", reason, extra={"story_id": str(work.story_id)}
     )
     with database.session() as db:
-        if not story_states.move(
-            db,
-            work.story_id,
-            work.version_id,
-            StoryState.AWAITING_ENGINE,
-            reason,
-            result=f"no engine for version {work.version}",
-        ):
+        story = db.get_one(Story, work.story_id)
+        result = f"no engine for version {work.version}"
+        if not waiting.wait(db, story, work.version_id, reason, utcnow(), result):
             return MOVED_ON
-        events.record(db, work.story_id, "awaiting_engine", reason)
     return "awaiting engine"
-
-
-def versions_awaiting_engine() -> list[int]:
-    with database.session() as db:
-        query = select(Story.current_version_id).where(
-            Story.state == StoryState.AWAITING_ENGINE, Story.current_version_id.is_not(None)
-        )
-        return [version_id for version_id in db.scalars(query) if version_id is not None]

@@ -20,6 +20,7 @@ from shared.models import Story, StoryState
 WAITING_FOR_TRANSLATION = (StoryState.RECEIVED, StoryState.TRANSLATING)
 
 
+# At most `limit` stories a run (the sweep runs every 30 s); the rest go in the next runs.
 def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 500) -> int:
     """Queue the translation of every story stuck for longer than `stall`; returns how many."""
     stuck = db.scalars(

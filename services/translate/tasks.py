@@ -7,9 +7,9 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from services.translate import pipeline, reconcile
+from services.translate import pipeline, reconcile, waiting
 from shared import db as database
-from shared import outbox, tasks
+from shared import tasks
 from shared.config import get_settings
 from shared.models import utcnow
 
@@ -27,12 +27,12 @@ def translate_version(story_version_id: int) -> str:
 
 @shared_task(name=tasks.RETRY_WAITING_TRANSLATIONS)
 def retry_waiting() -> int:
-    """Give versions that waited for an engine another go; the engine may be back."""
-    waiting = pipeline.versions_awaiting_engine()
+    """Give waiting stories whose next try has come another go; the engine may be back.
+
+    At most `waiting.RETRY_BATCH` a run; each one's next try backs off (see `waiting`).
+    """
     with database.session() as db:
-        for version_id in waiting:
-            outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version_id)
-    return len(waiting)
+        return len(waiting.queue_due(db, utcnow(), waiting.RETRY_BATCH))
 
 
 @shared_task(name=tasks.REQUEUE_STALLED_TRANSLATIONS)

@@ -49,6 +49,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None]
+    #: The sweep queued a DELIVER task for it; it does not queue another before this time
+    #: (the first may still be waiting in a busy publish queue).
+    queued_until: Mapped[datetime | None]
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
@@ -91,3 +94,5 @@ Index(
     Delivery.delivered_at,
 )
 Index("ix_delivery_attempts_started_at", DeliveryAttempt.started_at)
+# Retention keeps every story version a delivery refers to (services.retention).
+Index("ix_deliveries_story_version_id", Delivery.story_version_id)

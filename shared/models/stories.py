@@ -52,6 +52,11 @@ class Story(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: While the story waits for an engine: when its translation is tried next (None: it is
+    #: not waiting), and how many times it was tried since it began to wait. The delay doubles
+    #: with every try up to SYNDIKAT_ENGINE_RETRY_MAX_DELAY (see services.translate.waiting).
+    engine_retry_at: Mapped[datetime | None]
+    engine_tries: Mapped[int] = mapped_column(default=0, server_default="0")
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[StoryVersion]] = relationship(
@@ -122,3 +127,5 @@ Index("ix_stories_created_at_id", Story.created_at, Story.id)
 Index("ix_stories_state_created_at_id", Story.state, Story.created_at, Story.id)
 Index("ix_stories_source_id_created_at_id", Story.source_id, Story.created_at, Story.id)
 Index("ix_story_versions_source_id_received_at", StoryVersion.source_id, StoryVersion.received_at)
+# Retention finds the oldest timeline events first (services.retention).
+Index("ix_story_events_at", StoryEvent.at)

@@ -117,7 +117,14 @@ def test_a_story_that_waited_for_a_model_is_translated_by_it_once_installed(
     partner_secret = new_secret()
     add_partner(db, "24hw", endpoint=partner_site.url, secret=partner_secret)
     model_dir = tmp_path / "model"
-    env = pipeline_env(db_env, tmp_path, SYNDIKAT_ENGINE="local", SYNDIKAT_MODEL_DIR=str(model_dir))
+    env = pipeline_env(
+        db_env,
+        tmp_path,
+        SYNDIKAT_ENGINE="local",
+        SYNDIKAT_MODEL_DIR=str(model_dir),
+        # Tried again as soon as asked, not a minute after it began to wait.
+        SYNDIKAT_ENGINE_RETRY_FIRST_DELAY="0",
+    )
     doc = fixture_story(
         uri="urn:syndikat:test:tiny",
         headlines=[{"role": "main", "value": "Hallo Welt"}],

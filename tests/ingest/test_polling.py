@@ -49,6 +49,16 @@ def test_each_due_source_is_queued_once_and_then_waits_its_interval(db):
     assert timedelta(seconds=55) < feed.next_poll_at - utcnow() <= timedelta(seconds=60)
 
 
+def test_one_scheduler_run_queues_at_most_its_batch_and_the_rest_go_next(db, monkeypatch):
+    for name in ("a", "b", "c"):
+        add_source(db, name, kind="rss", url=f"https://hnd.example/{name}")
+    monkeypatch.setattr(polling, "POLL_BATCH", 2)
+
+    runs = [ingest_tasks.poll_sources() for _ in range(3)]
+
+    assert runs == [2, 1, 0]
+
+
 def test_a_poll_that_crashes_is_written_on_the_source(db, monkeypatch):
     source = add_source(db, "feed", kind="rss", url="https://hnd.example/rss")
 
