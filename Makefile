@@ -38,9 +38,12 @@ test: AUDIT_UNREACHABLE = warn
 test: install audit
 	$(BIN)/pytest
 
+# What a reviewer checks: ruff's rules and formatting, and mypy with zero errors
+# (its strictness and files are in pyproject.toml, [tool.mypy]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

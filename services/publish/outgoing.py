@@ -80,7 +80,7 @@ class _Batch:
             english={version_id: doc for version_id, doc in english},
             versions={version_id: version for version_id, version in versions},
             # Later rows win: the remote id from the latest delivery that got one.
-            remote_ids={(p, s): remote_id for p, s, remote_id in remote},
+            remote_ids={(p, s): remote_id for p, s, remote_id in remote if remote_id},
         )
 
 

@@ -130,14 +130,15 @@ class WordPressSite:
             raise
 
     def _refusal(self, answer: httpx.Response) -> WordPressError:
-        status, code, message, data = answer.status_code, None, answer.text[:200], {}
+        status, code, message = answer.status_code, None, answer.text[:200]
+        data: dict[str, Any] = {}
         try:
             body = answer.json()
         except ValueError:
             body = None
         if isinstance(body, dict) and "message" in body:
             code, message = body.get("code"), str(body["message"])
-            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            data = body["data"] if isinstance(body.get("data"), dict) else {}
             status, code, message = _nested_auth_refusal(data) or (status, code, message)
         text = f"HTTP {status}: {message}" + (f" ({code})" if code else "")
         if status in (401, 403):
