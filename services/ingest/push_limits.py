@@ -89,4 +89,4 @@ def _seconds_until_reset() -> int:
     breached = current_app.extensions["syndikat_push_limiter"].current_limit
     if breached is None:
         return 60
-    return max(1, int(breached.reset_at - time.time()))
+    return max(1, int(breached.reset_at - time.time()))  # the limits library's wall-clock time
