@@ -31,7 +31,7 @@ def main(arguments: list[str]) -> int:
         _loud(f"SKIPPED: the tests a year ahead need faketime; {reason}")
         return 0
     environment = os.environ | {"FAKETIME_DONT_FAKE_MONOTONIC": "1"}
-    shifted = ["faketime", "-f", OFFSET]
+    shifted = ["faketime", "-m", "-f", OFFSET]  # -m: libfaketimeMT, the tests run threads
     shown = subprocess.run([*shifted, "date", "-u"], env=environment, capture_output=True)
     if shown.returncode != 0:
         _loud(f"FAILED: faketime does not work here: {shown.stderr.decode().strip()}")
