@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 #: What `make audit` does when no vulnerability service answers: fail (alone) or warn (in test).
 AUDIT_UNREACHABLE ?= fail
 
-.PHONY: install lock audit run test lint format bench chaos flower clean
+.PHONY: install lock audit run test test-future lint format bench chaos flower clean
 
 install: $(STAMP)
 
@@ -37,10 +37,19 @@ run: install
 test: AUDIT_UNREACHABLE = warn
 test: install audit
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-future
 
+# The time-dependent tests again with the clock a year ahead (libfaketime; tools/year_ahead.py):
+# no test may pass only until some calendar date. ARGS are passed on to pytest.
+test-future: install
+	$(BIN)/python -m tools.year_ahead $(ARGS)
+
+# What a reviewer checks: ruff's rules and formatting, and mypy with zero errors
+# (its strictness and files are in pyproject.toml, [tool.mypy]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -99,7 +99,7 @@ def _fill(database_url: str) -> None:
         save_user(db, "bench", "bench password")
         sources = [Source(name=f"wire-{n}", language="de") for n in range(3)]
         partners = [Partner(name=f"partner-{n}", endpoint="http://127.0.0.1:9/") for n in range(2)]
-        db.add_all(sources + partners)
+        db.add_all([*sources, *partners])
         db.flush()
         source_ids, partner_ids = [s.id for s in sources], [p.id for p in partners]
     now = utcnow()
@@ -248,6 +248,8 @@ def _deep_page(client: Any, pages: int) -> str:
     path = "/stories"
     for _ in range(pages):
         page = client.get(path).get_data(as_text=True)
-        path = re.search(r'href="(/stories\?older=[^"]+)" rel="next"', page).group(1)
-        path = path.replace("&amp;", "&")
+        older = re.search(r'href="(/stories\?older=[^"]+)" rel="next"', page)
+        if older is None:
+            raise RuntimeError(f"no next-page link on {path}")
+        path = older.group(1).replace("&amp;", "&")
     return path

@@ -14,6 +14,7 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
@@ -131,8 +132,8 @@ def _push_all(api_url: str, secret: str, stories: list[dict]) -> None:
         list(pool.map(push, batches))
 
 
-def _one_story_latency(  # type: ignore[no-untyped-def]
-    api_url: str, secret: str, partner_site, number: int, client: httpx.Client
+def _one_story_latency(
+    api_url: str, secret: str, partner_site: Any, number: int, client: httpx.Client
 ) -> float:
     from services.ingest.push_client import push_story
     from tests.support.factories import fixture_story

@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,12 +71,12 @@ def build_bench_model(target: Path) -> Path:
     return target
 
 
-def _silence(layer, dim: int) -> None:  # type: ignore[no-untyped-def]
+def _silence(layer: Any, dim: int) -> None:
     _silence_attention(layer.self_attention, dim, fused_kv=False)
     _silence_ffn(layer.ffn, dim)
 
 
-def _silence_attention(attention, dim: int, fused_kv: bool) -> None:  # type: ignore[no-untyped-def]
+def _silence_attention(attention: Any, dim: int, fused_kv: bool) -> None:
     attention.layer_norm.gamma = np.ones(dim, dtype=np.float32)
     if fused_kv:  # cross-attention: query, then keys and values together
         attention.linear[0].weight = np.zeros((dim, dim), dtype=np.float32)
@@ -85,7 +87,7 @@ def _silence_attention(attention, dim: int, fused_kv: bool) -> None:  # type: ig
         attention.linear[1].weight = np.zeros((dim, dim), dtype=np.float32)
 
 
-def _silence_ffn(ffn, dim: int) -> None:  # type: ignore[no-untyped-def]
+def _silence_ffn(ffn: Any, dim: int) -> None:
     ffn.layer_norm.gamma = np.ones(dim, dtype=np.float32)
     ffn.linear_0.weight = np.zeros((4 * dim, dim), dtype=np.float32)
     ffn.linear_1.weight = np.zeros((dim, 4 * dim), dtype=np.float32)
@@ -124,7 +126,7 @@ def batching(model_dir: Path) -> Table:
     return table
 
 
-def _rate(action, count: int, rounds: int = 3) -> float:  # type: ignore[no-untyped-def]
+def _rate(action: Callable[[], object], count: int, rounds: int = 3) -> float:
     best = float("inf")
     for _ in range(rounds):
         started = time.perf_counter()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
@@ -39,7 +40,7 @@ def _sqlite_engine(url: str) -> Engine:
     queue_path = f"{database}.writers" if database and database != ":memory:" else None
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.queue_path = queue_path
         # Several processes share the file: WAL lets readers run beside the writer; with WAL,
         # synchronous=NORMAL cannot corrupt the database and saves an fsync per commit. Foreign
@@ -53,7 +54,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         # A deferred transaction that reads and later writes fails at once with SQLITE_BUSY
         # when another process wrote in between; taking the write lock up front makes it
         # wait (busy_timeout) instead. A transaction that only reads (`read_session`) needs no
@@ -62,7 +63,7 @@ def _sqlite_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN DEFERRED")
             return
         # Writers queue up first (see shared.sqlite_writers); commit or rollback leaves.
-        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection = cast(QueuedWriterConnection, connection.connection.dbapi_connection)
         dbapi_connection.join_writers(BUSY_TIMEOUT_SECONDS)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

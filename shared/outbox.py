@@ -98,7 +98,7 @@ def _publish(task_name: str, kwargs: dict[str, Any], message_id: int) -> bool:
 def _mark_sent(committed: Session, ids: list[int]) -> None:
     # The committed session cannot run SQL inside its own after_commit hook; a connection of
     # its own can. One Core statement: an ORM session would cost more than the update.
-    with committed.get_bind().begin() as connection:
+    with committed.get_bind().engine.begin() as connection:
         connection.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=utcnow())
         )

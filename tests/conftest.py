@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 
 from shared import clock as shared_clock
-from tests.support import api, services
+from tests.support import api, services, time_shift
 
 RUN_ID = uuid.uuid4().hex[:10]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    time_shift.work_around_faketime_sleep()
     # Settings are read once per process: set what does not change per test before any import.
     os.environ["REDIS_URL"] = services.test_redis_url()
     os.environ["SYNDIKAT_REDIS_KEY_PREFIX"] = f"syndikat-test-{RUN_ID}:"
@@ -31,6 +32,30 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["SYNDIKAT_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1,::1,localhost"
     os.environ["SYNDIKAT_API_TOKENS"] = api.CONFIGURED_TOKENS
     os.environ.setdefault("SYNDIKAT_ENGINE", "instant")
+
+
+#: Modules that reason about the wall clock itself (signature tolerances, time windows counted
+#: back from now): `make test-future` runs them a year ahead, beside every test that uses the
+#: `clock` fixture. Not tests/ingest/test_folders.py: it compares the time with file times,
+#: which the kernel stamps on the real clock where libfaketime cannot move them.
+WALL_CLOCK_MODULES = {
+    "tests/dashboard/test_monitoring.py",
+    "tests/hostile/test_example_receiver.py",
+    "tests/hostile/test_push_api.py",
+    "tests/ingest/test_push_api.py",
+    "tests/publish/test_delivery.py",
+    "tests/publish/test_retry.py",
+    "tests/shared/test_outbox.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what depends on the time (`-m clock`), for the run with the clock a year ahead."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        module = Path(str(item.path)).relative_to(root).as_posix()
+        if "clock" in getattr(item, "fixturenames", ()) or module in WALL_CLOCK_MODULES:
+            item.add_marker(pytest.mark.clock)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -60,6 +85,11 @@ class TestClock:
     def set_to(self, when: datetime) -> datetime:
         shared_clock.set_to(when)
         return when
+
+    def set_to_wall_clock(self) -> datetime:
+        """Stop it at the real time: for a test whose signatures are checked by a verifier that
+        reads the wall clock (Standard Webhooks allows five minutes either side)."""
+        return self.set_to(datetime.now(UTC))
 
 
 @pytest.fixture

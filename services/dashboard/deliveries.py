@@ -50,6 +50,7 @@ def dead_letters() -> Any:
     partner_id = request.args.get("partner", type=int)
     before_id = request.args.get("before", type=int)
     since_text = request.args.get("since", "").strip()[:100]
+    error: str | None
     try:
         since = _since(since_text)
     except InvalidTime as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request, url_for
 
 
@@ -12,6 +14,6 @@ def safe_path(target: str | None) -> str | None:
     return None
 
 
-def back_to(default_endpoint: str, **values: object) -> str:
+def back_to(default_endpoint: str, **values: Any) -> str:
     """The form's `next` field when it is safe, else the given page."""
     return safe_path(request.form.get("next")) or url_for(default_endpoint, **values)

@@ -58,7 +58,8 @@ def limit_logins(app: Flask) -> None:
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["syndikat_login_limiter"] = limiter  # the view holds it only weakly
     login_view = app.view_functions["auth.login"]
-    app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(login_view)
+    login_limited = limiter.limit(LOGIN_LIMIT, methods=["POST"])(login_view)
+    app.view_functions["auth.login"] = login_limited  # type: ignore[assignment]  # Flask-Limiter types the wrapped view as sync or async
 
 
 def trust_proxies(app: Flask, proxies: int) -> None:

@@ -31,7 +31,7 @@ class SourceForm:
 
     @classmethod
     def from_request(cls, form: Any) -> SourceForm:
-        values = {f.name: str(form.get(f.name, "")).strip() for f in fields(cls)}
+        values: dict[str, Any] = {f.name: str(form.get(f.name, "")).strip() for f in fields(cls)}
         return cls(**values | {"fetch_full_text": "fetch_full_text" in form})
 
     @classmethod

@@ -56,7 +56,7 @@ def _escape_like(value: str) -> str:
 
 
 def _search_table(db: Session) -> bool:
-    key = str(db.get_bind().url)
+    key = str(db.get_bind().engine.url)
     if key not in _has_search_table:
         found = db.scalar(
             text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),

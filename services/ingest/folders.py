@@ -107,7 +107,7 @@ def _prepare(folder: str) -> Path:
 
 
 def _waiting_files(root: Path, settle: float) -> list[Path]:
-    now = time.time()
+    now = time.time()  # compared with file times, which are on the wall clock
     waiting = []
     with os.scandir(root) as entries:
         for entry in entries:
@@ -183,7 +183,7 @@ def _move(claimed: Path, directory: Path, name: str) -> Path:
 
 
 def _recover_stale_claims(root: Path) -> None:
-    now = time.time()
+    now = time.time()  # compared with file times, which are on the wall clock
     for claimed in (root / PROCESSING).iterdir():
         try:
             # A rename updates ctime, so ctime is when the file was claimed.

@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     limited = limiter.limit(
         settings.push_rate_limit, key_func=_source, deduct_when=_authenticated, methods=["POST"]
     )
-    app.view_functions[PUSH_VIEW] = limited(app.view_functions[PUSH_VIEW])
+    app.view_functions[PUSH_VIEW] = limited(app.view_functions[PUSH_VIEW])  # type: ignore[assignment]  # Flask-Limiter types the wrapped view as sync or async
     app.register_error_handler(RateLimitExceeded, _too_many)
 
 
@@ -89,4 +89,4 @@ def _seconds_until_reset() -> int:
     breached = current_app.extensions["syndikat_push_limiter"].current_limit
     if breached is None:
         return 60
-    return max(1, int(breached.reset_at - time.time()))
+    return max(1, int(breached.reset_at - time.time()))  # the limits library's wall-clock time

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+from werkzeug.datastructures import Headers
 
 
 class SignatureError(ValueError):
     """The push is not signed by the source it claims to come from."""
 
 
-def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> None:
+def verify(secret: str, body: bytes, headers: Headers | Mapping[str, str]) -> None:
     """Raise `SignatureError` unless `body` carries a valid, fresh signature made with `secret`."""
     if not all(headers.get(name) for name in ("webhook-id", "webhook-timestamp")):
         raise SignatureError("missing webhook-id or webhook-timestamp header")

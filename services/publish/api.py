@@ -6,8 +6,9 @@ configured the API is closed. Secrets and credentials are accepted but never ret
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
@@ -21,6 +22,8 @@ from services.publish.listing import DELIVERY_STATES, deliveries_query, describe
 from services.publish.times import InvalidTime, parse_since
 from shared import db as database
 from shared.models import Delivery, Partner, utcnow
+
+T = TypeVar("T")
 
 bp = Blueprint("partners", __name__)
 
@@ -134,7 +137,7 @@ def replay_delivery(delivery_id: int) -> Any:
         return jsonify(describe_delivery(delivery)), 202
 
 
-def _registered(change):  # type: ignore[no-untyped-def]
+def _registered(change: Callable[[], T]) -> T:
     try:
         return change()
     except registry.InvalidPartner as exc:

@@ -106,10 +106,10 @@ def _send_prepared(prepared: dict[int, outgoing.Sending], now: datetime) -> dict
         return results | _record_outcomes({delivery_id: _send(sending)}, now)
     workers = max(1, min(len(prepared), get_settings().delivery_concurrency))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        sending = {pool.submit(_send, s): delivery_id for delivery_id, s in prepared.items()}
-        while sending:
-            done, _ = wait(sending, return_when=FIRST_COMPLETED)
-            outcomes = {sending.pop(future): future.result() for future in done}
+        in_flight = {pool.submit(_send, s): delivery_id for delivery_id, s in prepared.items()}
+        while in_flight:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            outcomes = {in_flight.pop(future): future.result() for future in done}
             results |= _record_outcomes(outcomes, now)
     return results
 

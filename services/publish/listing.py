@@ -17,7 +17,7 @@ def deliveries_query(
     state: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
-) -> Select[tuple[Delivery]]:
+) -> Select[Delivery]:
     """Newest first, narrowed by partner, state and creation time."""
     query = select(Delivery)
     if partner_id is not None:

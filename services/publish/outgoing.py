@@ -85,7 +85,7 @@ class _Batch:
             versions={version_id: version for version_id, version, _ in versions},
             embargoes={version_id: ninjs.embargoed(doc) for version_id, _, doc in versions},
             # Later rows win: the remote id from the latest delivery that got one.
-            remote_ids={(p, s): remote_id for p, s, remote_id in remote},
+            remote_ids={(p, s): remote_id for p, s, remote_id in remote if remote_id},
         )
 
 

@@ -12,8 +12,9 @@ help until someone fixes the login.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
@@ -47,7 +48,7 @@ def enable(db: Session, partner: Partner, now: datetime) -> int:
         .values(next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
-    return due.rowcount
+    return cast(CursorResult[Any], due).rowcount  # an UPDATE's result has a row count
 
 
 def failing_too_long(partner: Partner, now: datetime) -> bool:

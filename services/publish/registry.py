@@ -147,12 +147,13 @@ def rotate_secret(
     """Sign with `new_secret` from now on, and with the old secret too for `overlap`."""
     if partner.method != "webhook":
         raise InvalidPartner("only webhook partners have a signing secret")
-    new_secret = _secret(new_secret)
+    if (checked := _secret(new_secret)) is None:
+        raise InvalidPartner("a new secret is required to rotate to")
     if overlap < timedelta(0) or overlap > timedelta(days=30):
         raise InvalidPartner("the overlap must be between 0 and 30 days")
     partner.previous_secret = partner.secret
     partner.previous_secret_expires_at = now + overlap
-    partner.secret = new_secret
+    partner.secret = checked
 
 
 def describe(partner: Partner, now: datetime) -> dict[str, Any]:

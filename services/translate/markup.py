@@ -191,13 +191,13 @@ def strip_edges(tokens: list[Token]) -> tuple[str, list[Token], str]:
     tokens = list(tokens)
     first = next((i for i, t in enumerate(tokens) if not isinstance(t, Open)), None)
     lead = trail = ""
-    if first is not None and isinstance(tokens[first], Text):
-        value = tokens[first].value
+    if first is not None and isinstance(head := tokens[first], Text):
+        value = head.value
         lead = value[: len(value) - len(value.lstrip())]
         tokens[first] = Text(value.lstrip())
     last = next((i for i in reversed(range(len(tokens))) if not isinstance(tokens[i], Close)), None)
-    if last is not None and isinstance(tokens[last], Text):
-        value = tokens[last].value
+    if last is not None and isinstance(tail := tokens[last], Text):
+        value = tail.value
         trail = value[len(value.rstrip()) :]
         tokens[last] = Text(value.rstrip())
     return lead, tidy(tokens), trail

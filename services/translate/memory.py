@@ -93,6 +93,6 @@ def _row(source: str, english: str, engine: str, glossary_version: int) -> dict:
     }
 
 
-def _insert(db: Session):  # type: ignore[no-untyped-def]
+def _insert(db: Session) -> postgresql.Insert | sqlite.Insert:
     dialect = postgresql if database.is_postgres(db) else sqlite
     return dialect.insert(MemoryEntry)

@@ -11,8 +11,9 @@ source's structure, and links keep their hrefs because the engine never saw them
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -45,7 +46,8 @@ class Block:
     #: Its content; Open/Close/Empty refs index `elements` from 1.
     tokens: list[Token]
     #: The inline elements: (tag, attributes), e.g. ("a", {"href": "https://…"}).
-    elements: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # (`field` above names the story field, hence dataclasses.field here.)
+    elements: list[tuple[str, dict[str, str]]] = dataclasses.field(default_factory=list)
 
     @property
     def text(self) -> str:

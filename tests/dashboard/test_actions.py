@@ -12,7 +12,6 @@ from shared.models import (
     DeliveryState,
     OutboxMessage,
     StoryState,
-    utcnow,
 )
 from tests.support.dashboard import add_delivery, add_story
 from tests.support.factories import add_partner, add_source
@@ -28,15 +27,15 @@ def section(page: str, anchor: str) -> str:
     return page.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
 
 
-def test_the_overview_counts_states_the_last_hour_and_what_needs_attention(signed_in, db):
+def test_the_overview_counts_states_the_last_hour_and_what_needs_attention(signed_in, db, clock):
     source = add_source(db, "wire")
-    add_source(db, "sleepy", created_at=utcnow() - timedelta(days=2))
+    add_source(db, "sleepy", created_at=clock.now - timedelta(days=2))
     good, bad = add_partner(db, "good"), add_partner(db, "bad")
     for number in range(3):
         story = add_story(db, source, f"Story {number}", translated_after=4.0)
         add_delivery(db, story, good, after=10.0)
     add_story(db, source, "Held", state=StoryState.NEEDS_REVIEW)
-    old = add_story(db, source, "Old", received=utcnow() - timedelta(hours=3))
+    old = add_story(db, source, "Old", received=clock.now - timedelta(hours=3))
     add_delivery(db, old, bad, DeliveryState.DEAD, error="HTTP 410: gone", attempts=2)
 
     page = signed_in.get("/").get_data(as_text=True)
@@ -76,12 +75,12 @@ def test_the_overview_shows_queue_depths_from_redis(signed_in, redis_url):
     assert "<td>translate</td>" in before
 
 
-def test_dead_letters_filter_by_partner_and_time_and_replay_one_or_all(signed_in, post, db):
+def test_dead_letters_filter_by_partner_and_time_and_replay_one_or_all(signed_in, post, db, clock):
     source = add_source(db)
     one, two = add_partner(db, "one"), add_partner(db, "two")
     first = add_delivery(db, add_story(db, source, "Eins"), one, DeliveryState.DEAD, error="e1")
     second = add_delivery(db, add_story(db, source, "Zwei"), two, DeliveryState.DEAD, error="e2")
-    old_story = add_story(db, source, "Alt", received=utcnow() - timedelta(days=3))
+    old_story = add_story(db, source, "Alt", received=clock.now - timedelta(days=3))
     old = add_delivery(db, old_story, two, DeliveryState.DEAD, error="e3")
 
     page = signed_in.get(f"/dead-letters?partner={one.id}").get_data(as_text=True)

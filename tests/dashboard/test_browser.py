@@ -55,6 +55,7 @@ def newsroom(db: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     wire = add_source(db, "dpa-ticker", attribution="Source: dpa")
     feed = add_source(db, "hnd-nord", kind="rss", url="https://hnd.example/nord/rss.xml")
     feed.failures_in_row, feed.last_error = 3, "HTTP 503 from https://hnd.example/nord/rss.xml"
+    # The wall clock: the dashboard and workers run as processes the clock fixture cannot stop.
     feed.last_attempt_at = feed.last_error_at = utcnow()
     feed.last_success_at = utcnow() - timedelta(hours=1)
     record_item_error(db, feed.id, "https://hnd.example/nord/4711", "an item without guid or link")

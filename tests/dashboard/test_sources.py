@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.ingest.source_health import record_item_error
-from shared.models import IngestError, Source, utcnow
+from shared.models import IngestError, Source
 from tests.support.dashboard import add_story, form_error
 from tests.support.factories import add_source, new_secret
 
@@ -23,17 +23,19 @@ def row_of(page: str, source: Source) -> str:
     return page.split(f'id="source-{source.id}"', 1)[1].split("</tr>", 1)[0]
 
 
-def test_each_source_shows_its_health_last_success_last_error_and_refused_items(signed_in, db):
+def test_each_source_shows_its_health_last_success_last_error_and_refused_items(
+    signed_in, db, clock
+):
     fine = add_source(db, "stern")
     add_story(db, fine, "Neu")
     failing = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss.xml")
     failing.failures_in_row, failing.last_error = 3, "HTTP 503 from the feed server"
-    failing.last_attempt_at = failing.last_error_at = utcnow()
-    failing.last_success_at = utcnow() - timedelta(hours=2)
+    failing.last_attempt_at = failing.last_error_at = clock.now
+    failing.last_success_at = clock.now - timedelta(hours=2)
     record_item_error(db, failing.id, "urn:hnd:7", "no guid and no link")
     # Quiet by its own setting (an hour), though the old global default said six hours.
     quiet = add_source(db, "dpa", quiet_after_seconds=3600)
-    add_story(db, quiet, "Alt", received=utcnow() - timedelta(hours=2))
+    add_story(db, quiet, "Alt", received=clock.now - timedelta(hours=2))
     db.commit()
 
     page = signed_in.get("/sources").get_data(as_text=True)
@@ -132,9 +134,9 @@ def test_editing_keeps_the_secret_and_a_masked_feed_password(signed_in, post, db
     assert (saved.secret, saved.poll_interval_seconds) == (secret, 600)
 
 
-def test_disabling_and_enabling_go_through_the_registry(signed_in, post, db):
+def test_disabling_and_enabling_go_through_the_registry(signed_in, post, db, clock):
     source = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss")
-    source.next_poll_at, source.etag = utcnow() + timedelta(minutes=5), '"abc"'
+    source.next_poll_at, source.etag = clock.now + timedelta(minutes=5), '"abc"'
     db.commit()
 
     post(f"/sources/{source.id}/disable")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.models import DeliveryState, StoryState, StoryVersion, utcnow
+from shared.models import DeliveryState, StoryState, StoryVersion
 from tests.support.dashboard import add_delivery, add_story, german_doc
 from tests.support.factories import add_partner, add_source
 
@@ -18,9 +18,9 @@ def shown_headlines(page: str) -> list[str]:
 
 
 @pytest.fixture
-def newsroom(db):
+def newsroom(db, clock):
     wire, agency = add_source(db, "wire"), add_source(db, "agency")
-    start = utcnow() - timedelta(days=3)
+    start = clock.now - timedelta(days=3)
     stories = {}
     for number, (source, state) in enumerate(
         [
@@ -80,9 +80,9 @@ def test_bad_filters_get_a_clear_message(signed_in, newsroom, query):
     assert 'class="flash error"' in answer.get_data(as_text=True)
 
 
-def test_pages_walk_older_and_back_newer(signed_in, db):
+def test_pages_walk_older_and_back_newer(signed_in, db, clock):
     source = add_source(db)
-    start = utcnow() - timedelta(hours=5)
+    start = clock.now - timedelta(hours=5)
     for number in range(120):
         add_story(db, source, f"Item {number:03}", received=start + timedelta(minutes=number))
     seen, path = [], "/stories"

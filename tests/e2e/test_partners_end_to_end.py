@@ -45,6 +45,7 @@ def test_a_story_is_published_updated_and_killed_at_a_webhook_and_in_a_feed(
     db_env, db, wire, tmp_path
 ):
     secret = new_secret()
+    # The wall clock: the workers run as processes of their own, out of the clock fixture's reach.
     puller, token = registry.create(db, "puller", {"method": "feed"}, utcnow())
     db.add(puller)
     db.commit()

@@ -8,7 +8,6 @@ is stored harmlessly; and a valid push afterwards is still accepted.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,11 @@ def push_fresh_story(client: Any, secret: str) -> Any:
     return push(client, secret, body)
 
 
+def wall_now() -> datetime:
+    """Signing time: ingest's verifier (Standard Webhooks) checks it on the wall clock."""
+    return datetime.now(UTC)
+
+
 def signed_at(secret: str, body: bytes, when: datetime, msg_id: str | None = None) -> dict:
     # Every test run shares one Redis: ids must not repeat across tests, or they are replays.
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
@@ -54,7 +58,7 @@ def signed(secret: str, body: bytes) -> dict:
 
 
 def unsigned(secret: str, body: bytes) -> dict:
-    return {"webhook-id": "msg_1", "webhook-timestamp": str(int(time.time()))}
+    return {"webhook-id": "msg_1", "webhook-timestamp": str(int(wall_now().timestamp()))}
 
 
 def wrong_secret(secret: str, body: bytes) -> dict:
@@ -66,11 +70,11 @@ def for_another_body(secret: str, body: bytes) -> dict:
 
 
 def ten_minutes_old(secret: str, body: bytes) -> dict:
-    return signed_at(secret, body, datetime.now(UTC) - timedelta(minutes=10))
+    return signed_at(secret, body, wall_now() - timedelta(minutes=10))
 
 
 def ten_minutes_ahead(secret: str, body: bytes) -> dict:
-    return signed_at(secret, body, datetime.now(UTC) + timedelta(minutes=10))
+    return signed_at(secret, body, wall_now() + timedelta(minutes=10))
 
 
 def garbled(secret: str, body: bytes) -> dict:
@@ -270,7 +274,7 @@ def test_a_replayed_webhook_id_is_refused_and_stores_nothing(client, secret, row
 
 
 def test_a_replayed_id_is_refused_even_with_a_fresh_signature_and_another_body(client, secret):
-    now, msg_id = datetime.now(UTC), f"msg_{uuid.uuid4().hex}"
+    now, msg_id = wall_now(), f"msg_{uuid.uuid4().hex}"
     first = client.post(PUSH_URL, data=STORY, headers=signed_at(secret, STORY, now, msg_id))
     other = json.dumps(fixture_story(uri="urn:test:other")).encode()
     later = now + timedelta(seconds=30)
@@ -292,7 +296,7 @@ def test_the_same_story_under_two_webhook_ids_is_one_story(client, secret, db):
 
 def test_a_refused_push_may_be_retried_with_the_same_webhook_id(client, secret, db):
     """A Standard Webhooks sender retries under the same id; only an accepted push claims it."""
-    msg_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(UTC)
+    msg_id, now = f"msg_{uuid.uuid4().hex}", wall_now()
     bad = json.dumps({"uri": "urn:x", "colour": "blue"}).encode()
     refused = client.post(PUSH_URL, data=bad, headers=signed_at(secret, bad, now, msg_id))
     retry = client.post(PUSH_URL, data=STORY, headers=signed_at(secret, STORY, now, msg_id))
@@ -306,7 +310,7 @@ def test_one_webhook_id_is_free_for_each_source(client, secret, db):
 
     other_secret = new_secret()
     add_source(db, "other", secret=other_secret)
-    when = datetime.now(UTC)
+    when = wall_now()
     first = client.post(PUSH_URL, data=STORY, headers=signed_at(secret, STORY, when))
     other = client.post(
         "/v1/sources/other/stories", data=STORY, headers=signed_at(other_secret, STORY, when)

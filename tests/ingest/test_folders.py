@@ -37,7 +37,7 @@ def folder_source(db: Any, kind: str = "folder", name: str = "hnd") -> int:
 def drop(inbox: Path, name: str, data: bytes) -> Path:
     path = inbox / name
     path.write_bytes(data)
-    past = time.time() - 60  # long settled
+    past = time.time() - 60  # long settled (file times are on the wall clock, not the test's)
     os.utime(path, (past, past))
     return path
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.ingest.intake import Intake, take_story
 from shared import db as database
 from shared import ninjs, tasks
-from shared.models import OutboxMessage, Source, Story, StoryEvent, utcnow
+from shared.models import OutboxMessage, Source, Story, StoryEvent
 from tests.support.factories import FIXTURES, add_source, fixture_story
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "wire"
@@ -119,18 +119,20 @@ def test_a_story_without_version_numbers_itself_by_content(db, source_id):
     assert story(db, doc["uri"]).current_version.ninjs["version"] == "2"
 
 
-def test_a_future_dated_version_is_accepted_flagged_and_ordered_as_received(db, source_id):
-    future = fixture_story(version="a", versioncreated="2099-01-01T00:00:00Z")
+def test_a_future_dated_version_is_accepted_flagged_and_ordered_as_received(db, source_id, clock):
+    claimed = (clock.now + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = fixture_story(version="a", versioncreated=claimed)
     take(source_id, future)
-    later = take(source_id, fixture_story(version="b", versioncreated=utcnow().isoformat()))
+    clock.advance(minutes=1)
+    later = take(source_id, fixture_story(version="b", versioncreated=clock.now.isoformat()))
 
     stored = story(db, future["uri"])
     first = stored.versions[0]
-    assert first.ninjs["versioncreated"] == "2099-01-01T00:00:00Z"  # the wire's claim is kept
-    assert first.versioncreated < utcnow() + timedelta(minutes=1)
+    assert first.ninjs["versioncreated"] == claimed  # the wire's claim is kept
+    assert first.versioncreated < clock.now
     stages = dict(timeline(db, stored.id))
     assert "is in the future" in stages["flagged"]
-    # Ordered by the real time, the genuine later version is newer, not stuck behind 2099.
+    # Ordered by the real time, the genuine later version is newer, not stuck a month ahead.
     assert (later.accepted, later.outcome) == (True, "update")
 
 

@@ -13,7 +13,7 @@ from services.ingest import polling
 from services.ingest import tasks as ingest_tasks
 from shared import db as database
 from shared import tasks
-from shared.models import OutboxMessage, Source, Story, utcnow
+from shared.models import OutboxMessage, Source, Story
 from tests.support.factories import FIXTURES, add_source
 from tests.support.feed_server import FeedServer
 from tests.support.pipeline import Pipeline, wait_until
@@ -24,7 +24,7 @@ def queue_due() -> list[str]:
         return polling.queue_due_sources(session)
 
 
-def test_each_due_source_is_queued_once_and_then_waits_its_interval(db):
+def test_each_due_source_is_queued_once_and_then_waits_its_interval(db, clock):
     feed = add_source(
         db, "feed", kind="rss", url="https://hnd.example/rss", poll_interval_seconds=60
     )
@@ -32,7 +32,7 @@ def test_each_due_source_is_queued_once_and_then_waits_its_interval(db):
     add_source(db, "push")
     add_source(db, "off", kind="rss", url="https://hnd.example/rss", enabled=False)
     later = add_source(db, "later", kind="rss", url="https://hnd.example/rss")
-    later.next_poll_at = utcnow() + timedelta(minutes=5)
+    later.next_poll_at = clock.now + timedelta(minutes=5)
     db.commit()
 
     first = queue_due()
@@ -46,7 +46,7 @@ def test_each_due_source_is_queued_once_and_then_waits_its_interval(db):
         (tasks.POLL_SOURCE, {"source_id": folder.id}),
     ]
     db.refresh(feed)
-    assert timedelta(seconds=55) < feed.next_poll_at - utcnow() <= timedelta(seconds=60)
+    assert timedelta(seconds=55) < feed.next_poll_at - clock.now <= timedelta(seconds=60)
 
 
 def test_one_scheduler_run_queues_at_most_its_batch_and_the_rest_go_next(db, monkeypatch):

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from services.ingest.source_status import activity, describe
-from shared.models import Story, StoryVersion, utcnow
+from shared.models import Story, StoryVersion
 from tests.support.factories import add_source
 
 
-def add_versions(db: Any, source: Any, *ages: timedelta) -> None:
+def add_versions(db: Any, source: Any, now: datetime, *ages: timedelta) -> None:
     story = Story(id=uuid.uuid4(), uri=f"urn:test:{uuid.uuid4()}", source=source)
     db.add(story)
     for number, age in enumerate(ages, start=1):
-        db.add(StoryVersion(story=story, version=str(number), ninjs={}, received_at=utcnow() - age))
+        db.add(StoryVersion(story=story, version=str(number), ninjs={}, received_at=now - age))
     db.commit()
 
 
@@ -25,11 +25,13 @@ def status(db: Any, source: Any) -> dict[str, Any]:
     return describe(source, activity(db, [source.id])[source.id])["status"]
 
 
-def test_items_in_the_last_24_hours_are_counted_from_the_stored_versions(db):
+def test_items_in_the_last_24_hours_are_counted_from_the_stored_versions(db, clock):
     source = add_source(db, "hnd")
     other = add_source(db, "other")
-    add_versions(db, source, timedelta(hours=30), timedelta(hours=5), timedelta(minutes=3))
-    add_versions(db, other, timedelta(minutes=1))
+    add_versions(
+        db, source, clock.now, timedelta(hours=30), timedelta(hours=5), timedelta(minutes=3)
+    )
+    add_versions(db, other, clock.now, timedelta(minutes=1))
 
     shown = status(db, source)
 
@@ -38,11 +40,11 @@ def test_items_in_the_last_24_hours_are_counted_from_the_stored_versions(db):
     assert shown["health"] == "ok"
 
 
-def test_a_source_that_keeps_failing_says_so_and_stays_enabled(db):
+def test_a_source_that_keeps_failing_says_so_and_stays_enabled(db, clock):
     source = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss")
-    add_versions(db, source, timedelta(minutes=5))
+    add_versions(db, source, clock.now, timedelta(minutes=5))
     source.failures_in_row, source.last_error = 4, "HTTP 503 from the feed server"
-    source.last_attempt_at = utcnow()
+    source.last_attempt_at = clock.now
     db.commit()
 
     shown = status(db, source)
@@ -52,9 +54,9 @@ def test_a_source_that_keeps_failing_says_so_and_stays_enabled(db):
     assert source.enabled
 
 
-def test_a_source_quiet_for_longer_than_expected_is_flagged(db):
+def test_a_source_quiet_for_longer_than_expected_is_flagged(db, clock):
     source = add_source(db, "hnd", quiet_after_seconds=3600)
-    add_versions(db, source, timedelta(hours=5))
+    add_versions(db, source, clock.now, timedelta(hours=5))
 
     shown = status(db, source)
 
@@ -62,10 +64,10 @@ def test_a_source_quiet_for_longer_than_expected_is_flagged(db):
     assert shown["problems"] == ["no new story for 5 h (expected within 60 min)"]
 
 
-def test_a_feed_nobody_polls_is_overdue(db):
+def test_a_feed_nobody_polls_is_overdue(db, clock):
     source = add_source(db, "hnd", kind="rss", url="https://hnd.example/rss")
-    add_versions(db, source, timedelta(minutes=30))
-    source.last_attempt_at = utcnow() - timedelta(hours=1)
+    add_versions(db, source, clock.now, timedelta(minutes=30))
+    source.last_attempt_at = clock.now - timedelta(hours=1)
     db.commit()
 
     assert status(db, source)["health"] == "overdue"
@@ -79,9 +81,9 @@ def test_a_new_source_is_waiting_and_a_disabled_one_says_so(db):
     assert status(db, disabled)["health"] == "disabled"
 
 
-def test_the_latest_item_is_the_newest_version_even_an_update_to_an_old_story(db):
+def test_the_latest_item_is_the_newest_version_even_an_update_to_an_old_story(db, clock):
     source = add_source(db, "hnd", quiet_after_seconds=3 * 86_400)
-    add_versions(db, source, timedelta(days=4), timedelta(days=2))
+    add_versions(db, source, clock.now, timedelta(days=4), timedelta(days=2))
     add_versions(db, add_source(db, "other"), timedelta(minutes=1))
 
     shown = status(db, source)

@@ -7,7 +7,7 @@ lost and the story is never sent under a second id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from services.publish import delivery, partners
-from shared.models import Delivery, DeliveryAttempt, Partner, utcnow
+from shared.models import Delivery, DeliveryAttempt, Partner
 from tests.support.factories import add_partner
 from tests.support.publishing import current, fan_out, only_delivery, translated_version
 from tests.support.receiver import Answer
@@ -28,8 +28,8 @@ class Case:
     error: str | None = None  # part of the recorded error
 
 
-def _http_date_in(seconds: int) -> str:
-    return format_datetime(utcnow() + timedelta(seconds=seconds), usegmt=True)
+def _http_date(when: datetime) -> str:
+    return format_datetime(when, usegmt=True)
 
 
 CASES = {
@@ -51,7 +51,7 @@ CASES = {
 
 
 @pytest.fixture
-def story_for(db: Any, wire: Any, partner_site: Any, settings: Any) -> Any:
+def story_for(db: Any, wire: Any, partner_site: Any, settings: Any, clock: Any) -> Any:
     settings(SYNDIKAT_DELIVERY_TIMEOUT="0.8")
     add_partner(db, "flaky", endpoint=partner_site.url)
     fan_out(db, translated_version(db))
@@ -77,27 +77,28 @@ def test_a_misbehaving_partner_gets_the_story_once_it_answers_under_the_same_id(
     assert partner_site.requests[0].path == "/hook"  # a redirect was never followed
 
 
-def test_429_and_503_put_the_next_attempt_after_retry_after(db, story_for, partner_site):
+def test_429_and_503_put_the_next_attempt_after_retry_after(db, story_for, partner_site, clock):
     partner_site.script.append(Answer(status=429, headers={"Retry-After": "600"}))
-    started = utcnow()
+    started = clock.now
 
     assert delivery.attempt(story_for.id, now=started) == "retrying"
     first_wait = current(db, story_for).next_attempt_at - started
     assert timedelta(seconds=600) <= first_wait < timedelta(seconds=605)
-    assert delivery.attempt(story_for.id, now=started + timedelta(seconds=300)) == "not due"
+    assert delivery.attempt(story_for.id, now=clock.advance(seconds=300)) == "not due"
 
-    partner_site.script.append(Answer(status=503, headers={"Retry-After": _http_date_in(3600)}))
-    second_try = started + first_wait
+    second_try = clock.set_to(started + first_wait)
+    in_an_hour = _http_date(second_try + timedelta(hours=1))
+    partner_site.script.append(Answer(status=503, headers={"Retry-After": in_an_hour}))
     assert delivery.attempt(story_for.id, now=second_try) == "retrying"
     second_wait = current(db, story_for).next_attempt_at - second_try
     assert second_wait >= timedelta(seconds=3500)
 
 
-def test_an_absurd_retry_after_is_capped(db, story_for, partner_site):
+def test_an_absurd_retry_after_is_capped(db, story_for, partner_site, clock):
     from services.publish import retry
 
     partner_site.script.append(Answer(status=429, headers={"Retry-After": str(30 * 86400)}))
-    now = utcnow()
+    now = clock.now
 
     delivery.attempt(story_for.id, now=now)
 
@@ -105,7 +106,7 @@ def test_an_absurd_retry_after_is_capped(db, story_for, partner_site):
     assert retry.MAX_RETRY_AFTER <= wait < retry.MAX_RETRY_AFTER + timedelta(seconds=5)
 
 
-def test_410_disables_the_partner_and_the_delivery_waits_for_it(db, story_for, partner_site):
+def test_410_disables_the_partner_and_the_delivery_waits_for_it(db, story_for, partner_site, clock):
     partner_site.script.append(Answer(status=410))
 
     assert delivery.attempt(story_for.id) == "partner disabled"
@@ -114,11 +115,11 @@ def test_410_disables_the_partner_and_the_delivery_waits_for_it(db, story_for, p
     assert partner.enabled is False
     assert "410 Gone" in partner.disabled_reason
     assert "syndikat partners enable flaky" in partner.disabled_reason
-    later = utcnow() + timedelta(days=1)
+    later = clock.now + timedelta(days=1)
     assert delivery.attempt(story_for.id, now=later) == "not due"
     assert delivery.due_deliveries(db, later) == []
 
-    partners.enable(db, partner, utcnow())
+    partners.enable(db, partner, clock.now)
     db.commit()
     assert delivery.attempt(story_for.id) == "delivered"
     ids = {request.headers["webhook-id"] for request in partner_site.requests}

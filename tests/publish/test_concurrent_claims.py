@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from services.publish import delivery, methods
 from services.publish.methods.base import Outcome, Outgoing
-from shared.models import Delivery, DeliveryState, utcnow
+from shared.models import Delivery, DeliveryState
 from tests.support.factories import add_partner
 from tests.support.publishing import fan_out, translated_version
 
@@ -79,9 +79,9 @@ def race(work: Any, count: int = WORKERS) -> list[Any]:
     return results
 
 
-def test_racing_claims_share_the_due_deliveries_out_without_overlap(db, due_deliveries):
+def test_racing_claims_share_the_due_deliveries_out_without_overlap(db, due_deliveries, clock):
     assert len(due_deliveries) == 6 * 8
-    now = utcnow()
+    now = clock.now
     lease = delivery.timedelta(minutes=5)
 
     def claim(worker: int) -> list[int]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.publish import delivery
-from shared.models import Delivery, utcnow
+from shared.models import Delivery
 from tests.support.factories import add_partner, add_source
 from tests.support.publishing import (
     current,
@@ -93,14 +93,14 @@ def test_a_partner_that_was_down_gets_only_the_latest_version_as_published(db, w
     assert request.json()["data"]["version"] == "2"
 
 
-def test_a_kill_cancels_what_was_never_sent_and_sends_nothing(db, wire, partner_site):
+def test_a_kill_cancels_what_was_never_sent_and_sends_nothing(db, wire, partner_site, clock):
     add_partner(db, "never-got-it", endpoint=partner_site.url)
     fan_out(db, translated_version(db))
 
     assert fan_out(db, translated_version(db, version="2", pubstatus="canceled")) == 0
 
     assert events_by_partner(db) == {"never-got-it": ["story.published:canceled"]}
-    assert delivery.due_deliveries(db, utcnow() + timedelta(days=1)) == []
+    assert delivery.due_deliveries(db, clock.now + timedelta(days=1)) == []
 
 
 def test_a_kill_reaches_a_partner_whose_delivery_is_failing(db, wire, partner_site):
@@ -128,7 +128,7 @@ def arrived(partner_site: Any) -> list[tuple[str, str]]:
     return [(r.json()["type"], r.json()["data"]["version"]) for r in partner_site.requests]
 
 
-def test_an_update_waits_while_the_version_it_replaces_is_being_sent(db, wire, partner_site):
+def test_an_update_waits_while_the_version_it_replaces_is_being_sent(db, wire, partner_site, clock):
     add_partner(db, "slow", endpoint=partner_site.url)
     fan_out(db, translated_version(db))
     sending = send_in_background(db, partner_site, only_delivery(db, "slow").id)
@@ -137,7 +137,7 @@ def test_an_update_waits_while_the_version_it_replaces_is_being_sent(db, wire, p
     update = deliveries_to(db, "slow")[1]
     held = delivery.attempt(update.id)
     # Within the original's claim, and past the grace a new delivery gets: still held back.
-    assert delivery.due_deliveries(db, utcnow() + timedelta(seconds=40)) == []
+    assert delivery.due_deliveries(db, clock.now + timedelta(seconds=40)) == []
     sending.join()
 
     assert (held, delivery.attempt(update.id)) == ("not due", "delivered")

@@ -10,7 +10,7 @@ from lxml import etree
 from services.ingest.app import create_app
 from services.publish import feeds, partners, registry
 from shared import ninjs
-from shared.models import Partner, utcnow
+from shared.models import Partner
 from tests.support.factories import add_partner
 from tests.support.publishing import fan_out, translated_version
 
@@ -23,8 +23,8 @@ def client(db_env: str) -> Any:
 
 
 @pytest.fixture
-def token(db: Any) -> str:
-    partner, token = registry.create(db, "puller", {"method": "feed"}, utcnow())
+def token(db: Any, clock: Any) -> str:
+    partner, token = registry.create(db, "puller", {"method": "feed"}, clock.now)
     db.add(partner)
     db.commit()
     return str(token)
@@ -94,11 +94,13 @@ def test_a_feed_needs_its_partner_s_token(client, token, path, headers, status):
     assert answer.json["error"]["code"]
 
 
-def test_a_webhook_partner_has_no_feed_and_a_disabled_feed_partner_is_refused(client, db, token):
+def test_a_webhook_partner_has_no_feed_and_a_disabled_feed_partner_is_refused(
+    client, db, token, clock
+):
     add_partner(db, "pusher")
     assert client.get("/v1/feeds/pusher.json", headers=bearer(token)).status_code == 401
     puller = db.query(Partner).filter_by(name="puller").one()
-    partners.disable(db, puller, "unpaid", utcnow())
+    partners.disable(db, puller, "unpaid", clock.now)
     db.commit()
     assert client.get("/v1/feeds/puller.json", headers=bearer(token)).status_code == 403
 

@@ -122,6 +122,18 @@ def test_secret_rotation_over_the_api(client, db):
     assert db.scalars(select(Partner.secret)).one() == new
 
 
+def test_rotating_to_no_secret_is_refused_and_keeps_the_old_one(client, db):
+    client.post("/v1/partners", json=webhook_partner(), headers=AUTH)
+    old = db.scalars(select(Partner.secret)).one()
+
+    refused = client.post("/v1/partners/24hw/secret", json={"overlap_hours": 1}, headers=AUTH)
+
+    assert refused.status_code == 422
+    assert "new secret is required" in refused.json["error"]["message"]
+    db.expire_all()
+    assert db.scalars(select(Partner.secret)).one() == old is not None
+
+
 def test_replaying_one_delivery_and_every_failed_one_since_a_time(client, db, wire, partner_site):
     add_partner(db, "24hw", endpoint=partner_site.url)
     partner_site.default = Answer(status=500)

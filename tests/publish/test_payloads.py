@@ -12,7 +12,6 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.publish import delivery, example_receiver, registry
 from shared import ninjs
-from shared.models import utcnow
 from tests.support.factories import add_partner, new_secret
 from tests.support.publishing import deliveries_to, fan_out, only_delivery, translated_version
 from tests.support.receiver import Answer
@@ -66,11 +65,12 @@ def test_the_byline_follows_the_partner_policy(db, wire, partner_site, policy, b
 
 
 def test_during_a_rotation_each_webhook_carries_a_signature_for_either_secret(
-    db, wire, partner_site, tmp_path
+    db, wire, partner_site, tmp_path, clock
 ):
+    clock.set_to_wall_clock()  # both receivers check the signature's time on the wall clock
     old, new = new_secret(), new_secret()
     partner = add_partner(db, "p", endpoint=partner_site.url, secret=old)
-    registry.rotate_secret(partner, new, utcnow(), overlap=timedelta(hours=1))
+    registry.rotate_secret(partner, new, clock.now, overlap=timedelta(hours=1))
     db.commit()
     fan_out(db, translated_version(db))
     deliver_all(db, "p")
@@ -86,10 +86,11 @@ def test_during_a_rotation_each_webhook_carries_a_signature_for_either_secret(
         assert answer.json == {"status": "stored"}
 
 
-def test_after_the_overlap_only_the_new_secret_signs(db, wire, partner_site):
+def test_after_the_overlap_only_the_new_secret_signs(db, wire, partner_site, clock):
+    clock.set_to_wall_clock()  # Webhook.verify checks the signature's time on the wall clock
     old, new = new_secret(), new_secret()
     partner = add_partner(db, "p", endpoint=partner_site.url, secret=old)
-    registry.rotate_secret(partner, new, utcnow() - timedelta(hours=2), overlap=timedelta(hours=1))
+    registry.rotate_secret(partner, new, clock.now - timedelta(hours=2), overlap=timedelta(hours=1))
     db.commit()
     fan_out(db, translated_version(db))
     deliver_all(db, "p")
@@ -100,14 +101,15 @@ def test_after_the_overlap_only_the_new_secret_signs(db, wire, partner_site):
         Webhook(old).verify(request.body.decode(), request.headers)
 
 
-def test_a_retry_is_the_same_message_signed_again(db, wire, partner_site):
+def test_a_retry_is_the_same_message_signed_again(db, wire, partner_site, clock):
+    clock.set_to_wall_clock()  # Webhook.verify checks the signature's time on the wall clock
     secret = new_secret()
     add_partner(db, "p", endpoint=partner_site.url, secret=secret)
     fan_out(db, translated_version(db))
     target = only_delivery(db, "p")
     partner_site.script.append(Answer(status=503))
     delivery.attempt(target.id)
-    delivery.attempt(target.id, now=utcnow() + timedelta(hours=1))
+    delivery.attempt(target.id, now=clock.now + timedelta(hours=1))
 
     first, second = partner_site.requests
     assert first.body == second.body

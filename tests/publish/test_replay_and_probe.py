@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from services.publish import probe, replay
 from shared import tasks
-from shared.models import Delivery, DeliveryState, OutboxMessage, StoryEvent, utcnow
+from shared.models import Delivery, DeliveryState, OutboxMessage, StoryEvent
 from tests.support.dashboard import add_delivery, add_story
 from tests.support.factories import add_partner, add_source, new_secret
 from tests.support.receiver import Answer, Receiver
@@ -28,17 +28,17 @@ def queued_deliveries(db) -> list[int]:
 
 
 @pytest.mark.parametrize("state", [DeliveryState.DELIVERED, DeliveryState.DEAD])
-def test_a_replay_sends_the_same_delivery_again_with_its_webhook_id(db, story, state):
+def test_a_replay_sends_the_same_delivery_again_with_its_webhook_id(db, story, state, clock):
     delivery = add_delivery(db, story, add_partner(db), state, error="HTTP 500", attempts=17)
     webhook_id = delivery.webhook_id
 
-    replay.replay(db, delivery, utcnow(), requested_by="anna")
+    replay.replay(db, delivery, clock.now, requested_by="anna")
     db.commit()
 
     again = db.get(Delivery, delivery.id)
     assert again.state == DeliveryState.PENDING
     assert again.webhook_id == webhook_id
-    assert again.attempts == 0 and again.next_attempt_at <= utcnow()
+    assert again.attempts == 0 and again.next_attempt_at <= clock.now
     assert len(again.attempt_log) == 17  # the history stays
     assert queued_deliveries(db) == [delivery.id]
     event = db.scalars(select(StoryEvent).where(StoryEvent.stage == "replayed")).one()
@@ -46,21 +46,21 @@ def test_a_replay_sends_the_same_delivery_again_with_its_webhook_id(db, story, s
     assert event.data == {"delivery_id": delivery.id, "webhook_id": webhook_id}
 
 
-def test_a_delivery_being_sent_or_replaced_by_a_later_one_is_not_replayed(db, story):
+def test_a_delivery_being_sent_or_replaced_by_a_later_one_is_not_replayed(db, story, clock):
     busy = add_delivery(db, story, add_partner(db, "busy"), DeliveryState.SENDING)
-    busy.claimed_until = utcnow() + timedelta(minutes=1)
+    busy.claimed_until = clock.now + timedelta(minutes=1)
     partner = add_partner(db, "moved-on")
     old = add_delivery(db, story, partner, DeliveryState.DEAD, error="x")
     add_delivery(db, story, partner, DeliveryState.DELIVERED, event="story.updated")
     db.commit()
     with pytest.raises(replay.ReplayRefused, match="being sent right now"):
-        replay.replay(db, busy, utcnow())
+        replay.replay(db, busy, clock.now)
     with pytest.raises(replay.ReplayRefused, match="a later delivery of the story replaced it"):
-        replay.replay(db, old, utcnow())
+        replay.replay(db, old, clock.now)
     assert queued_deliveries(db) == []
 
 
-def test_every_failed_delivery_of_one_partner_or_of_all_since_a_time(db, story):
+def test_every_failed_delivery_of_one_partner_or_of_all_since_a_time(db, story, clock):
     one, two = add_partner(db, "one"), add_partner(db, "two")
     off = add_partner(db, "off", enabled=False)
     other = add_story(db, story.source, "Zweite")
@@ -68,15 +68,15 @@ def test_every_failed_delivery_of_one_partner_or_of_all_since_a_time(db, story):
     retrying_two = add_delivery(db, other, two, DeliveryState.PENDING, error="x", attempts=3)
     dead_off = add_delivery(db, other, off, DeliveryState.DEAD, error="x")
     add_delivery(db, other, one, DeliveryState.DELIVERED)
-    old = add_story(db, story.source, "Alt", received=utcnow() - timedelta(days=3))
+    old = add_story(db, story.source, "Alt", received=clock.now - timedelta(days=3))
     dead_old = add_delivery(db, old, two, DeliveryState.DEAD, error="x")
 
-    report = replay.replay_failed(db, one, None, utcnow())
+    report = replay.replay_failed(db, one, None, clock.now)
     db.commit()
     assert report.replayed == [dead_one.id] and queued_deliveries(db) == [dead_one.id]
 
-    since = utcnow() - timedelta(days=1)
-    report = replay.replay_failed(db, None, since, utcnow(), requested_by="anna")
+    since = clock.now - timedelta(days=1)
+    report = replay.replay_failed(db, None, since, clock.now, requested_by="anna")
     db.commit()
     # A disabled partner's delivery waits, pending, until the partner is enabled again.
     assert sorted(report.replayed) == sorted([retrying_two.id, dead_off.id])

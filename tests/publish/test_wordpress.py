@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ from services.publish.methods.wordpress_api import rest_url
 from services.translate import pipeline
 from shared import http
 from shared.models import Delivery, Partner, Source, Story, utcnow
+from tests.conftest import CLOCK_START
 from tests.support import wordpress
 from tests.support.factories import add_partner, add_source, fixture_story
 from tests.support.lossy_proxy import LosesFirstPostAnswer
@@ -621,6 +623,9 @@ def test_an_update_that_lifts_the_embargo_publishes_the_scheduled_post(scripted,
     assert published == {"status": "publish", "date_gmt": "2031-03-03T06:00:00"}
 
 
+TEN_MINUTES_AFTER_START = format_datetime(CLOCK_START + timedelta(minutes=10), usegmt=True)
+
+
 @pytest.mark.parametrize(
     ("answer", "status", "error", "retry_after"),
     [
@@ -634,13 +639,19 @@ def test_an_update_that_lifts_the_embargo_publishes_the_scheduled_post(scripted,
             "HTTP 429: Slow down (too_many)",
             120.0,
         ),
+        (
+            httpx.Response(503, text="busy", headers={"Retry-After": TEN_MINUTES_AFTER_START}),
+            503,
+            "HTTP 503: busy",
+            600.0,  # an HTTP date is counted from the clock
+        ),
         (httpx.Response(503, text="<html>maintenance</html>"), 503, "HTTP 503: <html>", None),
         (httpx.Response(200, text="<html>not json</html>"), None, "HTTP 200 but not JSON", None),
         (httpx.Response(201, json={"unexpected": True}), None, "WordPress answered without", None),
     ],
 )
 def test_answers_that_are_not_a_post_are_failures_with_a_reason(
-    scripted, answer, status, error, retry_after
+    scripted, answer, status, error, retry_after, clock
 ):
     no_post_yet = httpx.Response(200, json=[])
     scripted.answers += [no_post_yet, answer]

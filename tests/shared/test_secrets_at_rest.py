@@ -16,7 +16,7 @@ from services.dashboard.users import save_user
 from services.publish import feeds, registry
 from shared import crypto
 from shared.config import SECRET_SETTINGS, load_settings
-from shared.models import Partner, Source, utcnow
+from shared.models import Partner, Source
 from tests.support.factories import new_secret
 from tests.support.settings import changed_settings
 
@@ -28,15 +28,15 @@ def raw(db: Any, sql: str) -> Any:
     return db.execute(text(sql)).one()
 
 
-def test_source_and_partner_secrets_are_ciphertext_in_the_database(db):
+def test_source_and_partner_secrets_are_ciphertext_in_the_database(db, clock):
     source_secret, old, new, password = new_secret(), new_secret(), new_secret(), "app pass 123"
     db.add(Source(name="wire", secret=source_secret))
     partner, _ = registry.create(
         db, "p", {"method": "webhook", "endpoint": "https://p.example/h", "secret": old,
-                  "credentials": {"app_password": password}}, utcnow(),
+                  "credentials": {"app_password": password}}, clock.now,
     )  # fmt: skip
-    registry.rotate_secret(partner, new, utcnow(), timedelta(hours=1))
-    feed_partner, token = registry.create(db, "f", {"method": "feed"}, utcnow())
+    registry.rotate_secret(partner, new, clock.now, timedelta(hours=1))
+    feed_partner, token = registry.create(db, "f", {"method": "feed"}, clock.now)
     save_user(db, "editor", "a long dashboard password")
     db.commit()
 

@@ -56,9 +56,9 @@ def local_name(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
-    """Child elements called `name`, in whatever namespace the document uses."""
-    for child in element:
+def children(element: etree._Element | None, name: str) -> Iterator[etree._Element]:
+    """Child elements called `name`, in whatever namespace the document uses (none of None)."""
+    for child in element if element is not None else ():
         if local_name(child) == name:
             yield child
 

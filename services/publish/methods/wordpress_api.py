@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from services.publish.methods.webhook import parse_retry_after
 from shared.config import get_settings
 
 #: Every post status a lookup must see, trash included (a trashed post's slug gets `__trashed`).
@@ -130,14 +130,15 @@ class WordPressSite:
             raise
 
     def _refusal(self, answer: httpx.Response) -> WordPressError:
-        status, code, message, data = answer.status_code, None, answer.text[:200], {}
+        status, code, message = answer.status_code, None, answer.text[:200]
+        data: dict[str, Any] = {}
         try:
             body = answer.json()
         except ValueError:
             body = None
         if isinstance(body, dict) and "message" in body:
             code, message = body.get("code"), str(body["message"])
-            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            data = body["data"] if isinstance(body.get("data"), dict) else {}
             status, code, message = _nested_auth_refusal(data) or (status, code, message)
         text = f"HTTP {status}: {message}" + (f" ({code})" if code else "")
         if status in (401, 403):
@@ -163,9 +164,4 @@ def _retry_after(answer: httpx.Response) -> float | None:
     value = answer.headers.get("Retry-After")
     if not value or answer.status_code not in (429, 503):
         return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    return parse_retry_after(value)  # seconds, or an HTTP date counted from the one clock
