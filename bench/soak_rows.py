@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.models import (
@@ -43,7 +43,7 @@ class Template:
     outbox: list[Row]
 
 
-def _rows(db: Session, table: Table, *where: Any) -> list[Row]:
+def _rows(db: Session, table: Any, *where: Any) -> list[Row]:
     return [dict(row._mapping) for row in db.execute(select(table).where(*where))]
 
 
@@ -150,10 +150,10 @@ class Copier:
         }
         for name, model in tables.items():
             if rows[name]:
-                db.execute(insert(model.__table__), rows[name])
+                db.execute(insert(model), rows[name])
         stories = Story.__table__
         db.execute(
-            update(stories)
+            update(Story)
             .where(stories.c.id == bindparam("story"))
             .values(current_version_id=bindparam("version"), updated_at=bindparam("updated")),
             current,

@@ -150,7 +150,7 @@ def prune_batch(
             .where(kind.model.id.in_(batch.scalar_subquery()))
             .execution_options(synchronize_session=False)
         )
-        removed[kind.name] = result.rowcount
+        removed[kind.name] = result.rowcount  # type: ignore[attr-defined]  # a CursorResult
     return removed
 
 

@@ -128,7 +128,7 @@ def _explain_refusal(
         )
         why = (
             f"version {labels.get(version_id, '?')} is superseded by version "
-            f"{labels.get(current_id, '?')}"
+            f"{labels.get(current_id, '?') if current_id is not None else '?'}"
         )
     else:
         why = f"{state} never moves to {to}"

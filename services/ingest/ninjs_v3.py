@@ -92,7 +92,8 @@ def upgrade(doc: dict[str, Any], version: str) -> dict[str, Any]:
 
 
 def _declared(doc: dict[str, Any]) -> tuple[str, str] | None:
-    standard = doc.get("standard") if isinstance(doc.get("standard"), dict) else {}
+    declared = doc.get("standard")
+    standard: dict[str, Any] = declared if isinstance(declared, dict) else {}
     for uri in (doc.get("$schema"), standard.get("schema")):
         found = SCHEMA_URI.search(uri) if isinstance(uri, str) else None
         if found:

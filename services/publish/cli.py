@@ -88,7 +88,7 @@ def add_wordpress_partner(
     credentials: dict[str, str | int] = {"user": user, "app_password": app_password}
     if author_id is not None:
         credentials["author_id"] = author_id
-    changes = {
+    changes: dict[str, Any] = {
         "method": "wordpress",
         "endpoint": url,
         "credentials": credentials,

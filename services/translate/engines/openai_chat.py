@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import openai
 
@@ -130,7 +130,7 @@ class OpenAIEngine(TakesGlossary):
         try:
             completion = self._client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast(Any, messages),  # plain role/content dicts: the SDK's TypedDicts
                 temperature=0,
                 response_format={"type": "json_object"},
             )
