@@ -77,7 +77,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
         processes["redis"] = _embedded_redis_command(settings)
     processes |= {
         "api": gunicorn_command(
-            f"{settings.ingest_host}:{settings.ingest_port}", "services.ingest.app:create_app()"
+            f"{settings.ingest_host}:{settings.ingest_port}", "services.api:create_app()"
         ),
         "dashboard": gunicorn_command(
             f"{settings.dashboard_host}:{settings.dashboard_port}",

@@ -22,8 +22,8 @@ from functools import cache
 
 import redis
 
-from services.ingest.errors import ApiError
 from shared.config import get_settings
+from shared.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 
