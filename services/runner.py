@@ -25,8 +25,8 @@ import redis
 from honcho.manager import Manager
 from sqlalchemy import select
 
-from services.dashboard.users import save_user
-from services.ingest.push_client import push_story
+from services.dashboard.interface import save_user
+from services.ingest.interface import push_story
 from shared import db as database
 from shared import migrate
 from shared.config import PROJECT_ROOT, Settings, get_settings
