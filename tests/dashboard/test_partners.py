@@ -13,7 +13,9 @@ from shared.models import DeliveryState, OutboxMessage, Partner
 from shared.tasks import PROBE_PARTNER
 from tests.support.dashboard import add_delivery, add_story, form_error
 from tests.support.factories import add_partner, add_source, new_secret
+from tests.support.ports import free_port
 from tests.support.receiver import Answer, Receiver
+from tests.support.settings import changed_settings
 
 WEBHOOK = {
     "name": "24hw",
@@ -176,6 +178,17 @@ def test_a_feed_partner_gets_no_test_queued(signed_in, post, db):
     page = signed_in.get("/partners").get_data(as_text=True)
     assert "Test not sent: puller pulls a feed" in page
     assert probes_queued(db) == []
+
+
+def test_without_the_cache_redis_a_test_is_still_queued_and_the_page_shown(signed_in, post, db):
+    partner = add_partner(db, endpoint="https://24hw.example/hooks/syndikat")
+    with changed_settings() as change:
+        change(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        post(f"/partners/{partner.id}/test")
+        page = signed_in.get("/partners")
+    assert page.status_code == 200
+    assert "Test delivery queued" in page.text and "Test queued" not in page.text
+    assert probes_queued(db) == [partner.id]
 
 
 def probes_queued(db) -> list[int]:
