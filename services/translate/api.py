@@ -1,8 +1,8 @@
 """HTTP endpoints of the translate service: the glossary and reviewing held translations.
 
-Served by the API app (registered in `services.api`) behind the management
-API's bearer token (`shared.web.auth`); the logic lives in `services.translate.glossary` and
-`services.translate.review`, which the dashboard calls too.
+Served by the API app (registered in `services.api`) behind the management API's bearer token
+(`shared.web.auth`); the logic lives in `services.translate.glossary` and
+`services.translate.review`, which the dashboard reaches through `services.translate.interface`.
 """
 
 from __future__ import annotations
