@@ -27,4 +27,4 @@ RUN pip install --no-deps --constraint requirements.lock .
 
 USER syndikat
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--no-control-socket", "services.ingest.app:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--no-control-socket", "services.api:create_app()"]

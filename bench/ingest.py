@@ -70,7 +70,7 @@ def _german_story(n: int) -> dict[str, Any]:
 
 
 def _push_table() -> Table:
-    from services.ingest.app import create_app
+    from services.api import create_app
     from services.ingest.push_client import signed_push_headers
     from tests.support.factories import new_secret
 

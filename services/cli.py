@@ -7,6 +7,7 @@ import click
 from services import retention
 from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
+from services.key_rotation import reencrypt_secrets
 from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
 from services.translate.cli import glossary_group, models_group
@@ -15,7 +16,6 @@ from shared import db as database
 from shared import migrate
 from shared.config import get_settings
 from shared.crypto import SecretDecryptionError
-from shared.key_rotation import reencrypt_secrets
 from shared.models import utcnow
 
 

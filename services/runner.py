@@ -25,8 +25,8 @@ import redis
 from honcho.manager import Manager
 from sqlalchemy import select
 
-from services.dashboard.users import save_user
-from services.ingest.push_client import push_story
+from services.dashboard.interface import save_user
+from services.ingest.interface import push_story
 from shared import db as database
 from shared import migrate
 from shared.config import PROJECT_ROOT, Settings, get_settings
@@ -77,7 +77,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
         processes["redis"] = _embedded_redis_command(settings)
     processes |= {
         "api": gunicorn_command(
-            f"{settings.ingest_host}:{settings.ingest_port}", "services.ingest.app:create_app()"
+            f"{settings.ingest_host}:{settings.ingest_port}", "services.api:create_app()"
         ),
         "dashboard": gunicorn_command(
             f"{settings.dashboard_host}:{settings.dashboard_port}",

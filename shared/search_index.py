@@ -13,6 +13,9 @@ Where the database cannot have them (pg_trgm not installed or not allowed to the
 user; SQLite without FTS5 or older than 3.34) the migration leaves them out and searching scans.
 `include_object` keeps them out of the comparison of models and migrations (autogenerate and
 tests/shared/test_migrations.py): they are there on purpose, not drift.
+
+It stays in shared/ although only the dashboard searches: the migrations (shared/migrations/env.py)
+need it too, and shared/ imports no service.
 """
 
 from __future__ import annotations

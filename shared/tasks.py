@@ -35,6 +35,8 @@ FAN_OUT = "syndikat.publish.fan_out"
 DELIVER = "syndikat.publish.deliver"
 #: Sends every delivery whose `next_attempt_at` has come.
 SWEEP_DELIVERIES = "syndikat.publish.sweep_deliveries"
+#: Sends a partner a test delivery and keeps its answer for the dashboard: kwargs `partner_id`.
+PROBE_PARTNER = "syndikat.publish.probe_partner"
 #: Re-queues fan-outs that were lost (translated or killed stories that never went out).
 REQUEUE_STALLED_PUBLICATIONS = "syndikat.publish.requeue_stalled"
 

@@ -63,7 +63,7 @@ def test_dependencies_name_defined_services_and_volumes():
                 assert source in volumes, f"{name} mounts unknown {volume}"
 
 
-@pytest.mark.parametrize(("name", "package"), [("api", "ingest"), ("dashboard", "dashboard")])
+@pytest.mark.parametrize(("name", "package"), [("api", "api"), ("dashboard", "dashboard")])
 def test_web_commands_name_the_real_app_factory(name, package):
     command = " ".join(SERVICES[name]["command"])
     module, factory = re.search(r"(\S+):(\w+)\(\)", command).groups()

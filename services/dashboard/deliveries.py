@@ -1,7 +1,8 @@
 """Deliveries: resend one, and the dead letters (filter by partner and time, replay one or all).
 
-Resending and replaying are `services.publish.replay`, as in `syndikat deliveries replay` and
-the partner API: same webhook-id, fresh retries, never over a later version of the story.
+Resending and replaying are the publish service's (`services.publish.interface`), as in
+`syndikat deliveries replay` and the partner API: same webhook-id, fresh retries, never over a
+later version of the story.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from services.dashboard.formatting import local_zone
 from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
-from services.publish import replay
-from services.publish.times import InvalidTime, parse_since
+from services.publish import interface as publish
 from shared import db as database
 from shared.models import Delivery, DeliveryState, Partner, Story, utcnow
 
@@ -35,8 +35,8 @@ def resend(delivery_id: int) -> Any:
             say("Not resent: there is no such delivery.", "error")
             return redirect(back_to("deliveries.dead_letters"))
         try:
-            replay.replay(db, delivery, utcnow(), requested_by=g.user.name)
-        except replay.ReplayRefused as exc:
+            publish.replay_delivery(db, delivery, utcnow(), requested_by=g.user.name)
+        except publish.ReplayRefused as exc:
             say(f"Not resent: {exc}.", "error")
         else:
             partner = delivery.partner
@@ -53,7 +53,7 @@ def dead_letters() -> Any:
     error: str | None
     try:
         since = _since(since_text)
-    except InvalidTime as exc:
+    except publish.InvalidTime as exc:
         since, error = None, str(exc)
     else:
         error = None
@@ -105,7 +105,7 @@ def replay_all() -> Any:
     back = url_for("deliveries.dead_letters", partner=partner_id, since=since_text or None)
     try:
         since = _since(since_text)
-    except InvalidTime as exc:
+    except publish.InvalidTime as exc:
         say(f"Nothing replayed: {exc}.", "error")
         return redirect(back)
     with database.session() as db:
@@ -113,12 +113,12 @@ def replay_all() -> Any:
         if partner_id is not None and partner is None:
             say("Nothing replayed: there is no such partner.", "error")
             return redirect(url_for("deliveries.dead_letters"))
-        report = replay.replay_failed(db, partner, since, utcnow(), requested_by=g.user.name)
+        report = publish.replay_failed(db, partner, since, utcnow(), requested_by=g.user.name)
         say(_replay_summary(report, partner), "success" if report.replayed else "info")
     return redirect(back)
 
 
-def _replay_summary(report: replay.ReplayReport, partner: Partner | None) -> str:
+def _replay_summary(report: publish.ReplayReport, partner: Partner | None) -> str:
     whose = f" to {partner.name}" if partner else ""
     parts = [f"{len(report.replayed)} failed deliveries{whose} queued again."]
     for delivery_id, why in report.skipped[:SKIPS_SHOWN]:
@@ -137,7 +137,7 @@ def _since(text: str) -> datetime | None:
     try:
         written = datetime.fromisoformat(text)
     except ValueError:
-        return parse_since(text, utcnow())  # an age, or a clear error
+        return publish.parse_since(text, utcnow())  # an age, or a clear error
     if written.tzinfo is None:
         written = written.replace(tzinfo=local_zone())
-    return parse_since(written.isoformat(), utcnow())
+    return publish.parse_since(written.isoformat(), utcnow())

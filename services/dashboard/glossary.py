@@ -1,5 +1,6 @@
 """The glossary: German terms with a fixed English and names never translated, with the
-glossary's version; add and remove through `services.translate.glossary` (as the CLI and API)."""
+glossary's version; add and remove through `services.translate.interface` (the CLI and API
+apply the same rules)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from services.dashboard.messages import say
-from services.translate import glossary
+from services.translate import interface as translate
 from shared import db as database
 from shared.models import TermKind
 
@@ -27,8 +28,8 @@ def add() -> Any:
     kind = request.form.get("kind", TermKind.TERM)
     with database.session() as db:
         try:
-            term, version = glossary.add_term(db, source, target, kind)
-        except glossary.GlossaryError as exc:
+            term, version = translate.add_term(db, source, target, kind)
+        except translate.GlossaryError as exc:
             db.rollback()
             entered = {"source": source[:300], "target": (target or "")[:300], "kind": kind}
             return _page(error=f"Not added: {exc}.", entered=entered), 422
@@ -41,8 +42,8 @@ def remove() -> Any:
     source = request.form.get("source", "")
     with database.session() as db:
         try:
-            version = glossary.remove_term(db, source)
-        except glossary.GlossaryError as exc:
+            version = translate.remove_term(db, source)
+        except translate.GlossaryError as exc:
             say(f"Not removed: {exc}.", "error")
         else:
             say(f"{source.strip()} removed; glossary version {version}.", "success")
@@ -51,7 +52,7 @@ def remove() -> Any:
 
 def _page(error: str | None = None, entered: dict[str, str] | None = None) -> str:
     with database.session() as db:
-        current = glossary.snapshot(db)
+        current = translate.glossary_snapshot(db)
     terms = sorted(current.terms, key=lambda term: (term.kind, term.source.casefold()))
     return render_template(
         "dashboard/glossary.html",

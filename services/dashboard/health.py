@@ -1,6 +1,6 @@
 """Which sources and partners need someone to look at them.
 
-A source's health is the ingest service's own (`services.ingest.source_status`: failing,
+A source's health is the ingest service's own (`ingest.describe_source`: failing,
 overdue, quiet by the source's own `quiet_after_seconds`, …); a partner's is counted here from
 its deliveries.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ingest import source_status
-from services.publish.partners import login_failing
+from services.ingest import interface as ingest
+from services.publish import interface as publish
 from shared.models import Delivery, DeliveryState, Partner, Source, utcnow
 
 #: Health values of an enabled source that someone should look at.
@@ -26,7 +26,7 @@ SOURCE_TROUBLE = ("failing", "overdue", "quiet")
 @dataclass(frozen=True)
 class SourceHealth:
     source: Source
-    #: `source_status.describe()`: settings (never the secret) and "status".
+    #: `ingest.describe_source()`: settings (never the secret) and "status".
     shown: dict[str, Any]
 
     @property
@@ -41,7 +41,7 @@ class SourceHealth:
 def source_health(db: Session, sources: Sequence[Source] | None = None) -> list[SourceHealth]:
     if sources is None:
         sources = list(db.scalars(select(Source).order_by(Source.name)))
-    shown = source_status.describe_all(db, sources)
+    shown = ingest.describe_sources(db, sources)
     return [SourceHealth(source, entry) for source, entry in zip(sources, shown, strict=True)]
 
 
@@ -52,7 +52,7 @@ class PartnerHealth:
     retrying: int
     dead: int
     last_error: str | None
-    #: Why its login counts as refused for too long (`partners.login_failing`), if it does.
+    #: Why its login counts as refused for too long (`publish.login_failing`), if it does.
     login_refused: str | None = None
 
     @property
@@ -100,7 +100,7 @@ def partner_health(db: Session, now: datetime | None = None) -> list[PartnerHeal
     for partner in partners:
         retrying, dead = troubled.get(partner.id, (0, 0))
         error = _last_error(db, partner.id) if retrying or dead else None
-        refused = login_failing(db, partner, now) if partner.enabled else None
+        refused = publish.login_failing(db, partner, now) if partner.enabled else None
         found.append(
             PartnerHealth(partner, delivered.get(partner.id, 0), retrying, dead, error, refused)
         )

@@ -12,8 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from services.translate.markup import MARKER
-from services.translate.segments import Block, Unit
+from services.translate.interface import MARKER, Block, Unit
 
 #: How the page names an inline element a marker stands for.
 ELEMENT_NAMES = {

@@ -1,5 +1,6 @@
 """Partners: how each is doing; add and edit (through the partner registry), disable with a
-reason, enable, send a test delivery, give a feed partner a new token."""
+reason, enable, send a test delivery (queued for the publish worker; the page shows the latest
+answer), give a feed partner a new token."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.dashboard import health
 from services.dashboard.messages import say
 from services.dashboard.partner_form import PartnerForm
-from services.publish import feeds, methods, payload, probe, registry
+from services.publish import interface as publish
 from shared import db as database
 from shared.models import Partner, utcnow
 
@@ -23,7 +24,9 @@ MAX_REASON = 500
 @bp.get("/partners")
 def index() -> Any:
     with database.session() as db:
-        return render_template("dashboard/partners.html", partners=health.partner_health(db))
+        partners = health.partner_health(db)
+        tests = publish.latest_tests([item.partner.id for item in partners])
+        return render_template("dashboard/partners.html", partners=partners, tests=tests)
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
@@ -32,16 +35,16 @@ def new() -> Any:
     if request.method == "GET":
         return _form_page(form, None)
     try:
-        registry.check_sign_in(None, form.changes({}))  # before the write transaction: it waits
-    except registry.InvalidPartner as exc:
+        publish.check_sign_in(None, form.changes({}))  # before the write transaction: it waits
+    except publish.InvalidPartner as exc:
         return _form_page(form, None, _reason(exc)), 422
     with database.session() as db:
         if db.scalar(select(Partner.id).where(Partner.name == form.name)) is not None:
             return _form_page(form, None, f"A partner named {form.name!r} exists: edit it."), 422
         try:
-            partner, token = registry.create(db, form.name, form.changes({}), utcnow())
+            partner, token = publish.create_partner(db, form.name, form.changes({}), utcnow())
             db.flush()
-        except registry.InvalidPartner as exc:
+        except publish.InvalidPartner as exc:
             db.rollback()
             return _form_page(form, None, _reason(exc)), 422
         return _saved(partner, token, "added")
@@ -56,22 +59,22 @@ def edit(partner_id: int) -> Any:
     form = PartnerForm.from_request(request.form)
     with database.read_session() as db:
         stored = _partner(db, partner_id)
-        login, changes = registry.login_of(stored), form.changes(stored.credentials_dict())
+        login, changes = publish.login_of(stored), form.changes(stored.credentials_dict())
     try:
-        registry.check_sign_in(login, changes)  # before the write transaction: it waits
-    except registry.InvalidPartner as exc:
+        publish.check_sign_in(login, changes)  # before the write transaction: it waits
+    except publish.InvalidPartner as exc:
         return _refused(form, partner_id, exc)
     with database.session() as db:
         partner = _partner(db, partner_id)
         try:
-            token = registry.update(db, partner, changes, utcnow())
-        except registry.InvalidPartner as exc:
+            token = publish.update_partner(db, partner, changes, utcnow())
+        except publish.InvalidPartner as exc:
             db.rollback()
             return _refused(form, partner_id, exc)
         return _saved(partner, token, "saved")
 
 
-def _refused(form: PartnerForm, partner_id: int, error: registry.InvalidPartner) -> Any:
+def _refused(form: PartnerForm, partner_id: int, error: publish.InvalidPartner) -> Any:
     """The form again, as typed, with why it was refused."""
     with database.read_session() as db:
         return _form_page(form, _partner(db, partner_id), _reason(error)), 422
@@ -90,14 +93,14 @@ def _form_page(form: PartnerForm, partner: Partner | None, error: str | None = N
         "dashboard/partner_form.html",
         form=form,
         partner=partner,
-        shown=registry.describe(partner, utcnow()) if partner else None,
+        shown=publish.describe_partner(partner, utcnow()) if partner else None,
         error=error,
-        methods=sorted(methods.METHODS),
-        byline_policies=payload.BYLINE_POLICIES,
+        methods=sorted(publish.METHODS),
+        byline_policies=publish.BYLINE_POLICIES,
     )
 
 
-def _reason(error: registry.InvalidPartner) -> str:
+def _reason(error: publish.InvalidPartner) -> str:
     return " ".join([str(error), *error.details])
 
 
@@ -116,8 +119,8 @@ def _set_enabled(partner_id: int, changes: dict[str, Any]) -> Any:
     with database.session() as db:
         partner = _partner(db, partner_id)
         try:
-            registry.update(db, partner, changes, utcnow())
-        except registry.InvalidPartner as exc:
+            publish.update_partner(db, partner, changes, utcnow())
+        except publish.InvalidPartner as exc:
             db.rollback()
             say(f"Not changed: {_reason(exc)}", "error")
         else:
@@ -127,15 +130,13 @@ def _set_enabled(partner_id: int, changes: dict[str, Any]) -> Any:
 
 @bp.post("/partners/<int:partner_id>/test")
 def send_test(partner_id: int) -> Any:
-    try:
-        outcome = probe.send_test(partner_id)
-    except probe.NotSent as exc:
-        say(f"Test not sent: {exc}.", "error")
-    else:
-        if outcome.ok:
-            say(f"Test delivery accepted (HTTP {outcome.status_code}).", "success")
+    with database.session() as db:
+        try:
+            publish.queue_test(db, partner_id)
+        except publish.NotSent as exc:
+            say(f"Test not sent: {exc}.", "error")
         else:
-            say(f"Test delivery failed: {outcome.error}", "error")
+            say("Test delivery queued: the partner's answer shows here once it arrives.", "success")
     return redirect(url_for("partners.index") + f"#partner-{partner_id}")
 
 
@@ -143,10 +144,10 @@ def send_test(partner_id: int) -> Any:
 def new_feed_token(partner_id: int) -> Any:
     with database.session() as db:
         partner = _partner(db, partner_id)
-        if not methods.is_pull(partner.method):
+        if not publish.is_pull(partner.method):
             say(f"{partner.name} does not pull a feed.", "error")
             return redirect(url_for("partners.edit", partner_id=partner_id))
-        token = feeds.new_token(partner)
+        token = publish.new_feed_token(partner)
         return render_template("dashboard/feed_token.html", partner=partner, token=token)
 
 

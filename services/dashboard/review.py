@@ -1,6 +1,7 @@
 """The review queue: stories the QA gate held, with its findings; approve, edit a sentence, or
-edit and approve. Every action is `services.translate.review`'s (as the review API's): an edit
-goes into the translation memory and the story is checked again; approving publishes."""
+edit and approve. Every action is the translate service's (`services.translate.interface`, as
+for the review API): an edit goes into the translation memory and the story is checked again;
+approving publishes."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.dashboard import markers, story_view
 from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
-from services.translate import review
+from services.translate import interface as translate
 from shared import db as database
 from shared.models import Story, Translation
 
@@ -26,7 +27,7 @@ LIMIT = 200
 @bp.get("/review")
 def index() -> Any:
     with database.session() as db:
-        waiting = review.waiting(db)
+        waiting = translate.waiting_for_review(db)
         ids = [uuid.UUID(entry["id"]) for entry in waiting[:LIMIT]]
         held = [
             (story, translation, story_view.qa_problems(translation))
@@ -50,7 +51,7 @@ def _held(db: Session, ids: list[uuid.UUID]) -> list[tuple[Story, Translation | 
 def approve(story_id: uuid.UUID) -> Any:
     return _review(
         story_id,
-        lambda db: review.approve(db, story_id, g.user.name),
+        lambda db: translate.approve(db, story_id, g.user.name),
         "Approved: it goes to the partners now.",
     )
 
@@ -61,8 +62,8 @@ def edit_segment(story_id: uuid.UUID, index: int) -> Any:
     and_approve = request.form.get("then") == "approve"
 
     def edit(db: Session) -> Any:
-        described = review.edit_segment(db, story_id, index, english, g.user.name)
-        return review.approve(db, story_id, g.user.name) if and_approve else described
+        described = translate.edit_segment(db, story_id, index, english, g.user.name)
+        return translate.approve(db, story_id, g.user.name) if and_approve else described
 
     done = f"Segment {index} saved" + (
         " and the story approved." if and_approve else "; the story was checked again."
@@ -77,7 +78,7 @@ def _review(
     with database.session() as db:
         try:
             action(db)
-        except review.ReviewError as exc:
+        except translate.ReviewError as exc:
             db.rollback()
             say(f"Not done: {exc.message}.", "error")
         else:

@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.ingest.hardening import nul_in_request
+from shared.web.hardening import nul_in_request
 
 csrf = CSRFProtect()
 #: Per client address; a shared Redis counts across every dashboard process.

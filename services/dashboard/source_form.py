@@ -1,7 +1,7 @@
 """The source form: what the page shows and what it sends to the sources registry.
 
 Every rule — names, kinds, URLs, folders inside the inbox, secrets, intervals — is
-`services.ingest.sources.save_source`'s, the same as for `syndikat sources add` and the API; the
+`services.ingest.interface.save_source`'s, the same as for `syndikat sources add` and the API; the
 form only turns fields into its changes. The secret is never shown (empty keeps it), nor a
 password in a feed URL (shown masked; sent back unchanged, the stored URL stays).
 """
@@ -36,7 +36,7 @@ class SourceForm:
 
     @classmethod
     def from_source(cls, source: Source, shown: dict[str, Any]) -> SourceForm:
-        """`shown` is the source as `source_status.describe` gives it (the URL masked)."""
+        """`shown` is the source as `ingest.describe_source` gives it (the URL masked)."""
         return cls(
             name=source.name,
             kind=source.kind,

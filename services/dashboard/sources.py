@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.dashboard import health
 from services.dashboard.messages import say
 from services.dashboard.source_form import SourceForm
-from services.ingest import source_health, sources
+from services.ingest import interface as ingest
 from shared import db as database
 from shared.models import Source, SourceKind
 
@@ -32,11 +32,11 @@ def new() -> Any:
         return _form_page(SourceForm(), None)
     form = SourceForm.from_request(request.form)
     with database.session() as db:
-        if sources.find(db, form.name) is not None:
+        if ingest.find_source(db, form.name) is not None:
             return _form_page(form, None, f"A source named {form.name!r} exists: edit it."), 422
         try:
-            source = sources.save_source(db, form.name, form.changes(), create=True)
-        except sources.SourceConfigError as exc:
+            source = ingest.save_source(db, form.name, form.changes(), create=True)
+        except ingest.SourceConfigError as exc:
             db.rollback()
             return _form_page(form, None, str(exc)), 422
         return _saved(source, "added")
@@ -51,8 +51,8 @@ def edit(source_id: int) -> Any:
             return _form_page(SourceForm.from_source(source, item.shown), item, db=db)
         form = SourceForm.from_request(request.form)
         try:
-            sources.save_source(db, source.name, form.changes(item.shown["url"]), create=False)
-        except sources.SourceConfigError as exc:
+            ingest.save_source(db, source.name, form.changes(item.shown["url"]), create=False)
+        except ingest.SourceConfigError as exc:
             db.rollback()
             [item] = health.source_health(db, [_source(db, source_id)])
             return _form_page(form, item, str(exc), db=db), 422
@@ -70,7 +70,7 @@ def _form_page(
     error: str | None = None,
     db: Session | None = None,
 ) -> str:
-    errors = source_health.recent_errors(db, item.source.id, ERRORS_SHOWN) if item and db else []
+    errors = ingest.recent_errors(db, item.source.id, ERRORS_SHOWN) if item and db else []
     return render_template(
         "dashboard/source_form.html",
         form=form,
@@ -95,8 +95,8 @@ def _set_enabled(source_id: int, enabled: bool) -> Any:
     with database.session() as db:
         source = _source(db, source_id)
         try:
-            sources.save_source(db, source.name, {"enabled": enabled}, create=False)
-        except sources.SourceConfigError as exc:
+            ingest.save_source(db, source.name, {"enabled": enabled}, create=False)
+        except ingest.SourceConfigError as exc:
             db.rollback()
             say(f"Not changed: {exc}. Edit the source first.", "error")
         else:

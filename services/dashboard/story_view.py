@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.dashboard import markers
-from services.translate import qa, segments
+from services.translate import interface as translate
 from shared.models import Delivery, Story, StoryEvent, StoryVersion, Translation
 
 
@@ -23,7 +23,7 @@ from shared.models import Delivery, Story, StoryEvent, StoryVersion, Translation
 class UnitView:
     """One sentence as the engine translated it and a reviewer edits it (marker text)."""
 
-    #: The review module's segment number (`services.translate.review.edit_segment`).
+    #: The review module's segment number (`services.translate.interface.edit_segment`).
     index: int
     german: list[markers.Piece]
     english: list[markers.Piece]
@@ -38,7 +38,7 @@ class BlockView:
     """A headline, summary or paragraph-like part of the body: German and English."""
 
     index: int
-    #: Where it is, as the QA gate's findings name it (`qa.location`).
+    #: Where it is, as the QA gate's findings name it (`translate.qa_location`).
     where: str
     german: str
     english: str
@@ -48,14 +48,18 @@ class BlockView:
 
 def side_by_side(source: dict[str, Any], translation: Translation | None) -> list[BlockView]:
     """The story block by block, each with its sentences, and the QA problems found in it."""
-    segmented = segments.segment(source)
+    segmented = translate.segment_story(source)
     german = segmented.blocks
-    english = segments.blocks_of(translation.ninjs) if translation else []
+    english = translate.blocks_of(translation.ninjs) if translation else []
     units = _units_by_block(segmented, translation)
     problems = _problems_by_place(translation)
     shown = []
     for index, (de, en) in enumerate(zip_longest(german, english)):
-        where = qa.location(de, index, german) if de is not None else f"English block {index + 1}"
+        where = (
+            translate.qa_location(de, index, german)
+            if de is not None
+            else f"English block {index + 1}"
+        )
         shown.append(
             BlockView(
                 index=index,
@@ -70,7 +74,7 @@ def side_by_side(source: dict[str, Any], translation: Translation | None) -> lis
 
 
 def _units_by_block(
-    segmented: segments.Segmented, translation: Translation | None
+    segmented: translate.Segmented, translation: Translation | None
 ) -> dict[int, list[UnitView]]:
     """The stored units under their blocks; none when they are not this version's (the
     segmenting changed since) or the story passed through untranslated."""
@@ -110,11 +114,11 @@ def _problems_by_place(translation: Translation | None) -> dict[str, list[dict[s
 
 
 def version_text(version: StoryVersion) -> list[str]:
-    return [block.text for block in segments.blocks_of(version.ninjs) if block.text]
+    return [block.text for block in translate.blocks_of(version.ninjs) if block.text]
 
 
 #: Fields that change with every version, or whose text the diff already shows.
-NOT_COMPARED = {"uri", "version", "versioncreated", *segments.TRANSLATED_FIELDS}
+NOT_COMPARED = {"uri", "version", "versioncreated", *translate.TRANSLATED_FIELDS}
 #: The longest value shown for a changed field.
 FIELD_SHOWN = 120
 

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
-from services.ingest import push_limits, replays, signatures, source_health
+from services.ingest import language, push_limits, replays, signatures, source_health
 from services.ingest.documents import take_all
-from services.ingest.errors import ApiError
 from services.ingest.formats import (
     Documents,
     MalformedDocument,
@@ -27,6 +27,7 @@ from services.ingest.status import story_status
 from shared import db as database
 from shared import ninjs
 from shared.models import Source, Story
+from shared.web.errors import ApiError
 
 bp = Blueprint("ingest", __name__)
 
@@ -178,3 +179,13 @@ def get_story(story_id: str) -> Any:
         if story is None:
             raise ApiError(404, "not_found", "no such story")
         return jsonify(story_status(db, story))
+
+
+def _set_up_pushes(state: BlueprintSetupState) -> None:
+    """On the app that registers this blueprint: limit pushes per source (the push view exists
+    by now), and load the language detector before the first push needs it."""
+    push_limits.init_app(state.app)
+    language.load_detector()
+
+
+bp.record_once(_set_up_pushes)

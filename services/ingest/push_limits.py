@@ -18,8 +18,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 
-from services.ingest.errors import error_response
 from shared.config import get_settings
+from shared.web.errors import error_response
 
 PUSH_VIEW = "ingest.push_story"
 

@@ -18,12 +18,12 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 import redis
 
-from services.ingest.errors import ApiError
+from shared.cache import cache_redis
 from shared.config import get_settings
+from shared.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def claimed(source_id: int, webhook_id: str) -> Iterator[None]:
     """Claim `webhook_id` for the block; refuse a replay; release the claim if the block fails."""
     key = _key(source_id, webhook_id)
     try:
-        first = _redis().set(key, "1", nx=True, ex=REMEMBER_SECONDS)
+        first = cache_redis().set(key, "1", nx=True, ex=REMEMBER_SECONDS)
     except redis.RedisError as exc:
         log.warning("replay check skipped, Redis unavailable: %s", exc)
         yield
@@ -58,7 +58,7 @@ def claimed(source_id: int, webhook_id: str) -> Iterator[None]:
 
 def _release(key: str) -> None:
     try:
-        _redis().delete(key)
+        cache_redis().delete(key)
     except redis.RedisError as exc:
         log.warning("could not release a push's webhook-id, Redis unavailable: %s", exc)
 
@@ -67,12 +67,3 @@ def _key(source_id: int, webhook_id: str) -> str:
     # Hashed: the id is the sender's text, of any length.
     digest = hashlib.sha256(webhook_id.encode("utf-8", "surrogateescape")).hexdigest()
     return f"{get_settings().redis_key_prefix}push-replay:{source_id}:{digest}"
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
-def _redis() -> redis.Redis:
-    return _client(get_settings().cache_redis_url)

@@ -1,6 +1,6 @@
 """The sources JSON API: list, add, change, look at status and errors, poll now.
 
-Every endpoint needs a bearer token (`services.ingest.auth`). Secrets can be set but are never
+Every endpoint needs a bearer token (`shared.web.auth`). Secrets can be set but are never
 returned: a source shows only `has_secret`.
 """
 
@@ -12,13 +12,13 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from services.ingest import source_health, sources
-from services.ingest.auth import require_api_token
-from services.ingest.errors import ApiError
-from services.ingest.json_input import json_object
 from services.ingest.source_status import activity, describe, describe_all
 from shared import db as database
 from shared import outbox, tasks
 from shared.models import IngestError, Source
+from shared.web.auth import require_api_token
+from shared.web.errors import ApiError
+from shared.web.json_input import json_object
 
 bp = Blueprint("sources", __name__)
 bp.before_request(require_api_token)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.publish.listing import describe_delivery
+from services.publish.interface import describe_delivery
 from shared import ninjs
 from shared.models import Delivery, Story, StoryEvent, StoryState, Translation
 

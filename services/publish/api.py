@@ -1,6 +1,6 @@
 """The partner registry and delivery replay as a JSON API (for operators, behind a token).
 
-Every request needs a bearer token from SYNDIKAT_API_TOKENS (`services.ingest.auth`); without one
+Every request needs a bearer token from SYNDIKAT_API_TOKENS (`shared.web.auth`); without one
 configured the API is closed. Secrets and credentials are accepted but never returned.
 """
 
@@ -14,14 +14,14 @@ from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ingest.auth import require_api_token
-from services.ingest.errors import ApiError
-from services.ingest.json_input import json_object
 from services.publish import feeds, methods, registry, replay
 from services.publish.listing import DELIVERY_STATES, deliveries_query, describe_delivery
 from services.publish.times import InvalidTime, parse_since
 from shared import db as database
 from shared.models import Delivery, Partner, utcnow
+from shared.web.auth import require_api_token
+from shared.web.errors import ApiError
+from shared.web.json_input import json_object
 
 T = TypeVar("T")
 

@@ -11,10 +11,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from services.ingest.errors import ApiError
 from services.publish import feeds, methods
 from shared import db as database
 from shared.models import Partner, utcnow
+from shared.web.errors import ApiError
 
 bp = Blueprint("feeds", __name__)
 

@@ -2,7 +2,9 @@
 (a WordPress site is only asked who the Application Password signs in as: nothing is posted).
 The same check signs a WordPress partner in once when it is registered (`sign_in`).
 
-Not recorded as a delivery (nothing is retried or replayed); the caller shows the answer.
+Not recorded as a delivery (nothing is retried or replayed). The dashboard does not wait for
+the partner: `queue_test` queues the `PROBE_PARTNER` task, whose `run_test` sends the test on
+the publish worker and keeps the answer for the page (`probe_results`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from services.publish import methods
+from services.publish.probe_results import ACCEPTED, FAILED, QUEUED, ProbeResult, record
 from shared import db as database
+from shared import outbox, tasks
 from shared.models import Partner, utcnow
 
 TEST_EVENT = "syndikat.test"
@@ -21,19 +27,48 @@ class NotSent(ValueError):
     """No test was sent; the message says why."""
 
 
+def queue_test(db: Session, partner_id: int) -> None:
+    """Queue a test delivery to the partner, sent by the publish worker once `db` commits."""
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        raise NotSent(f"no partner {partner_id}")
+    _refuse_pull(partner)
+    outbox.enqueue(db, tasks.PROBE_PARTNER, partner_id=partner_id)
+    # Before the commit, so the task's answer (sent only after it) always comes later.
+    record(partner_id, ProbeResult(QUEUED, utcnow()))
+
+
+def run_test(partner_id: int) -> methods.Outcome | None:
+    """Send the test now and keep what the partner answered; None when none could be sent."""
+    try:
+        outcome = send_test(partner_id)
+    except NotSent as exc:
+        record(partner_id, ProbeResult(FAILED, utcnow(), f"not sent: {exc}"))
+        return None
+    if outcome.ok:
+        record(partner_id, ProbeResult(ACCEPTED, utcnow(), f"HTTP {outcome.status_code}"))
+    else:
+        record(partner_id, ProbeResult(FAILED, utcnow(), outcome.error or "no answer"))
+    return outcome
+
+
 def send_test(partner_id: int) -> methods.Outcome:
     """Send the partner a signed test event now and return its answer."""
     with database.session() as db:  # read, then let go of the database while the partner answers
         partner = db.get(Partner, partner_id)
         if partner is None:
             raise NotSent(f"no partner {partner_id}")
-        if methods.is_pull(partner.method):
-            raise NotSent(f"{partner.name} pulls a feed: there is nothing to send")
+        _refuse_pull(partner)
         method = partner.method
         outgoing = _test_outgoing(
             partner.endpoint, partner.credentials_dict(), partner.secret, _previous_secret(partner)
         )
     return _check_line(method, outgoing)
+
+
+def _refuse_pull(partner: Partner) -> None:
+    if methods.is_pull(partner.method):
+        raise NotSent(f"{partner.name} pulls a feed: there is nothing to send")
 
 
 def sign_in(method: str, endpoint: str, credentials: dict[str, Any]) -> methods.Outcome:

@@ -8,7 +8,7 @@ from celery import shared_task
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from services.publish import delivery, embargo, fanout, partners, reconcile
+from services.publish import delivery, embargo, fanout, partners, probe, reconcile
 from shared import db as database
 from shared import tasks
 from shared.config import get_settings
@@ -76,3 +76,11 @@ def requeue_stalled() -> int:
     stall = timedelta(seconds=get_settings().stall_seconds)
     with database.session() as db:
         return reconcile.requeue_stalled(db, utcnow(), stall)
+
+
+@shared_task(name=tasks.PROBE_PARTNER)
+def probe_partner(partner_id: int) -> bool:
+    """The dashboard's "Send test": send it and keep the answer. Not retried (a test is sent
+    once, when asked for). True when the partner accepted it."""
+    outcome = probe.run_test(partner_id)
+    return outcome is not None and outcome.ok

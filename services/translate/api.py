@@ -1,8 +1,8 @@
 """HTTP endpoints of the translate service: the glossary and reviewing held translations.
 
-Served by the API app (registered in `services.ingest.app.BLUEPRINTS`) behind the management
-API's bearer token (`services.ingest.auth`); the logic lives in `services.translate.glossary` and
-`services.translate.review`, which the dashboard calls too.
+Served by the API app (registered in `services.api`) behind the management API's bearer token
+(`shared.web.auth`); the logic lives in `services.translate.glossary` and
+`services.translate.review`, which the dashboard reaches through `services.translate.interface`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from services.ingest.auth import require_api_token
-from services.ingest.errors import ApiError
-from services.ingest.json_input import json_object
 from services.translate import glossary, review
 from shared import db as database
 from shared.models import TermKind
+from shared.web.auth import require_api_token
+from shared.web.errors import ApiError
+from shared.web.json_input import json_object
 
 bp = Blueprint("translate", __name__)
 bp.before_request(require_api_token)

@@ -8,10 +8,14 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from services.publish import feeds
-from shared.models import DeliveryState, Partner
+from services.publish.tasks import probe_partner
+from shared.models import DeliveryState, OutboxMessage, Partner
+from shared.tasks import PROBE_PARTNER
 from tests.support.dashboard import add_delivery, add_story, form_error
 from tests.support.factories import add_partner, add_source, new_secret
+from tests.support.ports import free_port
 from tests.support.receiver import Answer, Receiver
+from tests.support.settings import changed_settings
 
 WEBHOOK = {
     "name": "24hw",
@@ -142,20 +146,55 @@ def test_a_partner_is_disabled_with_a_reason_and_enabled_again(signed_in, post, 
     assert partner_named(db, "24hw").disabled_reason is None
 
 
-def test_the_test_button_reports_what_the_partner_answered(signed_in, post, db):
+def test_the_test_button_queues_a_test_and_the_page_shows_what_the_partner_answered(
+    signed_in, post, db
+):
     secret = new_secret()
     with Receiver() as site:
         partner = add_partner(db, endpoint=site.url, secret=secret)
         site.script.append(Answer(status=200))
         site.script.append(Answer(status=503, body=b"down for maintenance"))
+
         post(f"/partners/{partner.id}/test")
+        queued = signed_in.get("/partners").get_data(as_text=True)
+        assert "Test delivery queued" in queued and "Test queued" in queued
+        assert site.requests == []  # the request did not wait for the partner
+        assert probes_queued(db) == [partner.id]
+        probe_partner(partner.id)  # what the publish worker does with the queued task
         first = signed_in.get("/partners").get_data(as_text=True)
+
         post(f"/partners/{partner.id}/test")
+        probe_partner(partner.id)
         second = signed_in.get("/partners").get_data(as_text=True)
         [request, _] = site.wait_for(2)
     assert Webhook(secret).verify(request.body.decode(), request.headers)["type"] == "syndikat.test"
-    assert "Test delivery accepted (HTTP 200)." in first
-    assert "Test delivery failed: HTTP 503: down for maintenance" in second
+    assert "Test accepted: HTTP 200" in first
+    assert "Test failed: HTTP 503: down for maintenance" in second
+
+
+def test_a_feed_partner_gets_no_test_queued(signed_in, post, db):
+    puller = add_partner(db, "puller", method="feed", endpoint=None, secret=None)
+    post(f"/partners/{puller.id}/test")
+    page = signed_in.get("/partners").get_data(as_text=True)
+    assert "Test not sent: puller pulls a feed" in page
+    assert probes_queued(db) == []
+
+
+def test_without_the_cache_redis_a_test_is_still_queued_and_the_page_shown(signed_in, post, db):
+    partner = add_partner(db, endpoint="https://24hw.example/hooks/syndikat")
+    with changed_settings() as change:
+        change(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+        post(f"/partners/{partner.id}/test")
+        page = signed_in.get("/partners")
+    assert page.status_code == 200
+    assert "Test delivery queued" in page.text and "Test queued" not in page.text
+    assert probes_queued(db) == [partner.id]
+
+
+def probes_queued(db) -> list[int]:
+    db.expire_all()
+    messages = db.scalars(select(OutboxMessage).where(OutboxMessage.task_name == PROBE_PARTNER))
+    return [message.kwargs["partner_id"] for message in messages]
 
 
 def test_an_unknown_partner_is_a_404(signed_in, post):

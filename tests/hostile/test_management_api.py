@@ -12,9 +12,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from services.ingest.app import create_app
-from services.ingest.hardening import SECURITY_HEADERS
+from services.api import create_app
 from shared.models import Partner, Source
+from shared.web.hardening import SECURITY_HEADERS
 from tests.hostile.conftest import changed
 from tests.support.api import API_TOKEN, AUTH, OLD_API_TOKEN, management_client
 from tests.support.factories import new_secret

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.ingest.app import create_app
+from services.api import create_app
 from tests.support.factories import add_source, new_secret
 
 

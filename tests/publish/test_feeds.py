@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from services.ingest.app import create_app
+from services.api import create_app
 from services.publish import feeds, partners, registry
 from shared import ninjs
 from shared.models import Partner

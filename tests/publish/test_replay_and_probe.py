@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from services.publish import probe, replay
+from services.publish import probe, probe_results, replay
+from services.publish.tasks import probe_partner
 from shared import tasks
 from shared.models import Delivery, DeliveryState, OutboxMessage, StoryEvent
 from tests.support.dashboard import add_delivery, add_story
@@ -106,3 +107,28 @@ def test_a_feed_partner_or_an_unknown_one_gets_no_test(db):
         probe.send_test(puller.id)
     with pytest.raises(probe.NotSent, match="no partner"):
         probe.send_test(999_999)
+
+
+def test_the_probe_task_keeps_the_partners_answer_for_the_dashboard(db):
+    with Receiver() as site:
+        partner = add_partner(db, endpoint=site.url, secret=new_secret())
+        site.script.append(Answer(status=401, body=b"bad signature"))
+        assert probe_partner(partner.id) is False
+    result = probe_results.latest([partner.id])[partner.id]
+    assert result.state == probe_results.FAILED
+    assert result.detail == "HTTP 401: bad signature"
+
+
+def test_a_test_queued_for_a_partner_that_since_pulls_a_feed_says_why_none_was_sent(db):
+    partner = add_partner(db, "turned", endpoint="https://turned.example/hook")
+    probe.queue_test(db, partner.id)
+    db.commit()
+    assert probe_results.latest([partner.id])[partner.id].state == probe_results.QUEUED
+    assert db.scalars(select(OutboxMessage.kwargs)).all() == [{"partner_id": partner.id}]
+    partner.method, partner.endpoint = "feed", None
+    db.commit()
+
+    assert probe_partner(partner.id) is False
+    result = probe_results.latest([partner.id])[partner.id]
+    assert result.state == probe_results.FAILED
+    assert result.detail.startswith("not sent: turned pulls a feed")

@@ -14,7 +14,7 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 def api_client() -> FlaskClient:
     """A client of a fresh API app that sends no credentials."""
-    from services.ingest.app import create_app
+    from services.api import create_app
 
     return create_app({"TESTING": True}).test_client()
 

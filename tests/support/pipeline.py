@@ -111,7 +111,7 @@ class Pipeline:
 
     def _api_command(self) -> list[str]:
         bind = self.api_url.removeprefix("http://")
-        return gunicorn_command(bind, "services.ingest.app:create_app()", workers=1)
+        return gunicorn_command(bind, "services.api:create_app()", workers=1)
 
     def start_scheduler(self) -> None:
         """Celery beat with the shared schedule (outbox relay, sweeps)."""

@@ -10,11 +10,11 @@ from typing import Any
 
 from lxml import etree
 
-from services.ingest import json_input
 from services.ingest.formats import newsml_g2, nitf
 from services.ingest.formats.errors import MalformedDocument, UnsupportedFormat
 from services.ingest.formats.xml import local_name, parse_xml
 from shared.models import SourceKind
+from shared.web import json_input
 
 NINJS = "ninjs"
 NEWSML_G2 = "newsml-g2"

@@ -1,9 +1,7 @@
 """The one way to authenticate the JSON management API: bearer tokens from SYNDIKAT_API_TOKENS.
 
 Every management blueprint (sources, partners and deliveries, glossary and review) registers
-`require_api_token` as its `before_request` hook. It lives here because the API app is the ingest
-service's web process: publish and translate contribute blueprints to it and already speak its
-error shape (`services.ingest.errors`), so they import this module rather than each other.
+`require_api_token` as its `before_request` hook, whichever service the blueprint belongs to.
 
 Tokens are a list (comma-separated) so one can be rotated: add the new token, move clients over,
 drop the old one. Every configured token is compared in constant time, all of them every time,
@@ -19,8 +17,8 @@ import hmac
 
 from flask import request
 
-from services.ingest.errors import ApiError
 from shared.config import get_settings
+from shared.web.errors import ApiError
 
 
 def require_api_token() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import request
 
-from services.ingest.errors import ApiError
+from shared.web.errors import ApiError
 
 #: Far deeper than any real story or API body (ninjs nests a few levels).
 MAX_DEPTH = 64

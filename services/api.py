@@ -1,29 +1,30 @@
 """The HTTP API's entry point: `create_app()` for Flask and any WSGI server.
 
-It is the ingest service's web process; the other services contribute their endpoints
-(partners, glossary, review, …) as blueprints listed in `BLUEPRINTS`, so one API serves them all.
+One app factory registers every service's blueprints: ingest's push and sources endpoints,
+translate's glossary and review, publish's partners, replays and pull feeds. Each blueprint
+belongs to its service and uses only that service's code and `shared/`; the web plumbing they
+share (error shape, bearer tokens, JSON input, security headers) is `shared.web`. The
+deployment runs them as one API process; nothing but this module ties them together.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify
+from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.ingest import hardening, language, push_limits
-from services.ingest.errors import register_error_handlers
+from services.ingest.api import bp as push_bp
+from services.ingest.sources_api import bp as sources_bp
+from services.publish.api import bp as partners_bp
+from services.publish.feed_api import bp as feeds_bp
+from services.translate.api import bp as translate_bp
 from shared.config import get_settings
 from shared.logging import configure_logging
+from shared.web import hardening
+from shared.web.errors import register_error_handlers
 
-BLUEPRINTS = (
-    "services.ingest.api:bp",
-    "services.ingest.sources_api:bp",
-    "services.translate.api:bp",
-    "services.publish.api:bp",
-    "services.publish.feed_api:bp",
-)
+BLUEPRINTS = (push_bp, sources_bp, translate_bp, partners_bp, feeds_bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -34,12 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     register_error_handlers(app)
     hardening.init_app(app)
-    for target in BLUEPRINTS:
-        app.register_blueprint(_load_blueprint(target))
-    push_limits.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     _trust_proxies(app, get_settings().api_trusted_proxies)
-    # Every push is checked for its language: load the detector before the first one arrives.
-    language.load_detector()
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -57,8 +55,3 @@ def _trust_proxies(app: Flask, proxies: int) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
-
-
-def _load_blueprint(target: str) -> Blueprint:
-    module_name, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)

@@ -15,7 +15,7 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, request
 
-from services.ingest.errors import ApiError
+from shared.web.errors import ApiError
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
