@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 
-from services import retention
 from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
+from services.ingest.interface import retention
 from services.key_rotation import reencrypt_secrets
 from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
-from services.translate.cli import glossary_group, models_group
-from services.translate.engines_cli import engines_group
+from services.translate.cli import engines_group, glossary_group, models_group
 from shared import db as database
 from shared import migrate
 from shared.config import get_settings

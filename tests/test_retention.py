@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from services import retention
+from services.ingest import retention
 from services.ingest import tasks as ingest_tasks
 from shared.models import (
     Delivery,

@@ -25,8 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from services.dashboard import activity, queues
-from services.translate import usage
-from services.translate.engines import Usage
+from services.translate.interface import Usage, usage
 from shared import db as database
 from shared import tasks
 from shared.config import get_settings

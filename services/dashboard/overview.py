@@ -10,8 +10,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from services.dashboard import activity, health, queues
-from services.translate import usage
-from services.translate.engines import Usage, engine_chain
+from services.translate.interface import Usage, engine_chain, usage
 from shared import db as database
 from shared.config import get_settings
 from shared.models import utcnow

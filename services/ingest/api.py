@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Flask, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
@@ -184,7 +184,7 @@ def get_story(story_id: str) -> Any:
 def _set_up_pushes(state: BlueprintSetupState) -> None:
     """On the app that registers this blueprint: limit pushes per source (the push view exists
     by now), and load the language detector before the first push needs it."""
-    push_limits.init_app(state.app)
+    push_limits.init_app(cast(Flask, state.app))  # blueprints are registered on Flask apps
     language.load_detector()
 
 

@@ -6,6 +6,7 @@ when another service or the dashboard imports it.
 
 from __future__ import annotations
 
+from services.ingest import retention
 from services.ingest.push_client import push_story
 from services.ingest.source_health import recent_errors
 from services.ingest.source_status import describe as describe_source
@@ -20,5 +21,6 @@ __all__ = [
     "find_source",
     "push_story",
     "recent_errors",
+    "retention",
     "save_source",
 ]

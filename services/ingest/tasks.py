@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from services import retention
-from services.ingest import polling
+from services.ingest import polling, retention
 from shared import db as database
 from shared import outbox, tasks
 from shared.models import utcnow

@@ -64,7 +64,7 @@ def latest(partner_ids: Sequence[int]) -> dict[int, ProbeResult]:
     }
 
 
-def _parsed(value: bytes) -> ProbeResult:
+def _parsed(value: bytes | str) -> ProbeResult:
     fields = json.loads(value)
     return ProbeResult(fields["state"], datetime.fromisoformat(fields["at"]), fields["detail"])
 

@@ -8,6 +8,7 @@ from typing import NoReturn
 import click
 
 from services.translate import glossary
+from services.translate.engines_cli import engines_group as engines_group  # the CLI's entry
 from services.translate.model_packages import (
     DEFAULT_INDEX_URL,
     DownloadFailed,

@@ -7,6 +7,8 @@ translate's own business; tests/test_boundaries.py fails when another part impor
 
 from __future__ import annotations
 
+from services.translate import usage
+from services.translate.engines import Usage, engine_chain
 from services.translate.glossary import GlossaryError, add_term, remove_term
 from services.translate.glossary import snapshot as glossary_snapshot
 from services.translate.markup import MARKER
@@ -24,13 +26,16 @@ __all__ = [
     "ReviewError",
     "Segmented",
     "Unit",
+    "Usage",
     "add_term",
     "approve",
     "blocks_of",
     "edit_segment",
+    "engine_chain",
     "glossary_snapshot",
     "qa_location",
     "remove_term",
     "segment_story",
+    "usage",
     "waiting_for_review",
 ]
