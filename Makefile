@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 #: What `make audit` does when no vulnerability service answers: fail (alone) or warn (in test).
 AUDIT_UNREACHABLE ?= fail
 
-.PHONY: install lock audit run test lint format bench chaos flower clean
+.PHONY: install lock audit run test lint docs format bench chaos flower clean
 
 install: $(STAMP)
 
@@ -38,9 +38,13 @@ test: AUDIT_UNREACHABLE = warn
 test: install audit
 	$(BIN)/pytest
 
-lint: install
+lint: install docs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The manual (docs/, mkdocs.yml) as a site in var/site; a warning (a broken link or include) fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 format: install
 	$(BIN)/ruff format .
