@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 #: What `make audit` does when no vulnerability service answers: fail (alone) or warn (in test).
 AUDIT_UNREACHABLE ?= fail
 
-.PHONY: install lock audit run test test-future lint format bench chaos flower clean
+.PHONY: install lock audit run test test-future lint docs format bench chaos flower clean
 
 install: $(STAMP)
 
@@ -46,10 +46,14 @@ test-future: install
 
 # What a reviewer checks: ruff's rules and formatting, and mypy with zero errors
 # (its strictness and files are in pyproject.toml, [tool.mypy]).
-lint: install
+lint: install docs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The manual (docs/, mkdocs.yml) as a site in var/site; a warning (a broken link or include) fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 format: install
 	$(BIN)/ruff format .

@@ -310,11 +310,11 @@ def test_caddy_itself_accepts_the_caddyfile(tmp_path):
     assert subprocess.run(command, env=env, capture_output=True, timeout=60).returncode != 0
 
 
-def test_the_readme_names_every_variable_compose_requires():
+def test_the_deployment_docs_name_every_variable_compose_requires():
     compose = re.sub(r"(?m)^\s*#.*$", "", (ROOT / "docker-compose.yml").read_text())
     required = set(re.findall(r"\$\{(\w+):\?", compose))
-    readme = (ROOT / "README.md").read_text()
-    production = readme[readme.index("## Production") :]
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    production = operations[operations.index("## Production") :]
     assert required == {
         "POSTGRES_PASSWORD",
         "SYNDIKAT_SECRET_KEY",
@@ -323,7 +323,7 @@ def test_the_readme_names_every_variable_compose_requires():
         "FLOWER_BASIC_AUTH",
     }
     for variable in required:
-        assert f"{variable}=" in production, f"the README's production section omits {variable}"
+        assert f"{variable}=" in production, f"docs/operations.md omits {variable}"
 
 
 @pytest.mark.skipif(CADDY is None, reason="caddy is not installed")

@@ -28,7 +28,7 @@ from shared.models import User
 bp = Blueprint("auth", __name__)
 
 #: Reachable without signing in. /healthz and /metrics serve load balancers and Prometheus on
-#: the internal port; they show counts, never story content (see README).
+#: the internal port; they show counts, never story content (see docs/operations.md, "Monitoring").
 PUBLIC_ENDPOINTS = {"auth.login", "static", "monitoring.healthz", "monitoring.metrics_page"}
 
 

@@ -1,7 +1,7 @@
 """The push API (`POST /v1/sources/<name>/stories`) under attack.
 
 Each bad push gets a clear 4xx and stores nothing (a signed push that is refused is written down
-in `ingest_errors`, as the README says; nothing else changes); hostile text that is a valid story
+in `ingest_errors`, as the docs say; nothing else changes); hostile text that is a valid story
 is stored harmlessly; and a valid push afterwards is still accepted.
 """
 

@@ -2,7 +2,7 @@
 
 XML is parsed without entities, DTDs or network (services/ingest/formats/xml.py) and feeds are
 read through the one HTTP client with a size limit. Each case: a clear refusal (400 for a push, a
-failed poll saying why) or the outcome the README promises, nothing stored that should not be,
+failed poll saying why) or the outcome the docs promise, nothing stored that should not be,
 no file read and no URL fetched, and the same source taking a good document afterwards.
 """
 

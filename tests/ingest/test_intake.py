@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,7 @@ from shared import db as database
 from shared import ninjs, tasks
 from shared.models import OutboxMessage, Source, Story, StoryEvent
 from tests.support.factories import FIXTURES, add_source, fixture_story
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "wire"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")
+from tests.support.wire import SHARED_CORPUS, WIRE, from_shared_corpus, wire_story
 
 
 @pytest.fixture
@@ -43,18 +40,33 @@ def timeline(db: Any, story_id: Any) -> list[tuple[str, str | None]]:
     return [(event.stage, event.detail) for event in db.scalars(query)]
 
 
-def corpus(name: str) -> dict[str, Any]:
-    return json.loads((CORPUS / name).read_text())
+WIRE_SETS = [
+    pytest.param(WIRE, id="own"),
+    pytest.param(SHARED_CORPUS, id="shared-corpus", marks=from_shared_corpus),
+]
+#: Each set's story in three versions (v1, v2, v3-kill): its file name's stem and its uri.
+VERSIONED = [
+    pytest.param(
+        WIRE, "01-landtag-krippe", "urn:newsml:ewn.example:20261112:landtag-krippe", id="own"
+    ),
+    pytest.param(
+        SHARED_CORPUS,
+        "01-rutte-nato",
+        "urn:newsml:hnd.example:20231130:nato-rutte-scholz",
+        id="shared-corpus",
+        marks=from_shared_corpus,
+    ),
+]
 
 
-@needs_corpus
-def test_every_corpus_story_is_taken_in_and_queued_for_translation(db, source_id):
-    singles = sorted(path.name for path in CORPUS.glob("0[2-6]-*.json"))
+@pytest.mark.parametrize("folder", WIRE_SETS)
+def test_every_wire_story_is_taken_in_and_queued_for_translation(db, source_id, folder):
+    singles = sorted(path.name for path in folder.glob("0[2-6]-*.json"))
     for name in singles:
-        take(source_id, corpus(name))
+        take(source_id, wire_story(name, folder))
 
     stored = {s.uri: s for s in db.scalars(select(Story))}
-    assert len(stored) == len(singles)
+    assert len(stored) == len(singles) >= 5
     assert {s.language for s in stored.values()} == {"de", "en"}
     assert queued(db) == [tasks.TRANSLATE_VERSION] * len(singles)
     for item in stored.values():
@@ -64,23 +76,23 @@ def test_every_corpus_story_is_taken_in_and_queued_for_translation(db, source_id
         )  # "de: the wire and the detector agree (…)"
 
 
-@needs_corpus
-def test_the_corpus_update_and_kill_become_versions_and_are_queued_on(db, source_id):
+@pytest.mark.parametrize(("folder", "stem", "uri"), VERSIONED)
+def test_an_update_and_a_kill_become_versions_and_are_queued_on(db, source_id, folder, stem, uri):
     outcomes = [
-        take(source_id, corpus(f"01-rutte-nato.{name}.json")).outcome
+        take(source_id, wire_story(f"{stem}.{name}.json", folder)).outcome
         for name in ("v1", "v2", "v3-kill")
     ]
 
     assert outcomes == ["original", "update", "kill"]
-    nato = story(db, "urn:newsml:hnd.example:20231130:nato-rutte-scholz")
-    assert [(v.version, v.kind) for v in nato.versions] == [
+    versioned = story(db, uri)
+    assert [(v.version, v.kind) for v in versioned.versions] == [
         ("1", "original"),
         ("2", "update"),
         ("3", "kill"),
     ]
-    assert nato.state == "killed"
+    assert versioned.state == "killed"
     assert queued(db) == [tasks.TRANSLATE_VERSION, tasks.TRANSLATE_VERSION, tasks.FAN_OUT]
-    again = take(source_id, corpus("01-rutte-nato.v2.json"))
+    again = take(source_id, wire_story(f"{stem}.v2.json", folder))
     assert (again.accepted, again.outcome) == (False, "duplicate")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from shared import ninjs, tasks
 from shared.config import get_settings
 from shared.models import IngestError, Story, StoryState, StoryVersion
 from tests.support.factories import FIXTURES, add_source, queued
+from tests.support.wire import IPTC
 
 G2 = FIXTURES / "newsml-g2"
 V3 = FIXTURES / "ninjs-3x"
@@ -309,7 +309,6 @@ def test_a_dropped_event_item_moves_to_error_with_its_reason(db, db_env):
     assert count(db, Story) == 0
 
 
-IPTC = Path(__file__).resolve().parents[2].parent / "shared" / "iptc"
 IPTC_EXAMPLES = sorted(IPTC.rglob("*.json")) + sorted(IPTC.rglob("*.xml")) if IPTC.is_dir() else []
 #: What each kind of refusal or hold must say: a specific reason, never a generic one.
 SPECIFIC_REASONS = (
@@ -319,7 +318,7 @@ SPECIFIC_REASONS = (
 )
 
 
-@pytest.mark.skipif(not IPTC_EXAMPLES, reason="IPTC's examples (../shared/iptc) are not here")
+@pytest.mark.skipif(not IPTC_EXAMPLES, reason=f"IPTC's examples are not at {IPTC}")
 @pytest.mark.parametrize("path", IPTC_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_iptc_example_is_a_story_with_a_headline_or_refused_or_held_saying_why(path):
     try:

@@ -9,8 +9,6 @@ absent) are published to a feed partner one by one and both feeds read back.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +21,10 @@ from services.translate import pipeline
 from shared.models import Delivery, Story, utcnow
 from tests.support import api
 from tests.support.publishing import fan_out, translated_version
+from tests.support.wire import IPTC
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-#: IPTC's examples, read-only, beside the checkout (see their README); absent in a fresh clone.
-IPTC_DIR = Path(__file__).resolve().parents[3] / "shared" / "iptc"
-IPTC_NINJS = Path(os.environ.get("TEST_IPTC_DIR") or IPTC_DIR) / "ninjs"
+IPTC_NINJS = IPTC / "ninjs"
 IPTC_EXAMPLES = sorted(IPTC_NINJS.glob("*/*.json")) if IPTC_NINJS.is_dir() else []
 
 

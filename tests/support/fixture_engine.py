@@ -47,7 +47,74 @@ ENGLISH = {
     # ... its version 2 changes one sentence and adds a paragraph
     "Baubeginn ist im Oktober.": "Work starts in October.",
     "Die Opposition kündigte Widerstand an.": "The opposition announced resistance.",
-    # ../shared/corpus/wire/01-rutte-nato v2: the sentences version 2 adds or changes
+    # tests/fixtures/wire/02-werft-bilanz.json
+    "Weserwerft verdoppelt Auftragsbestand": "Weserwerft doubles its order book",
+    "Umsatz steigt auf 1,38 Milliarden Euro": "Revenue rises to 1.38 billion euros",
+    "Die Bremer Weserwerft hat so viele Aufträge wie nie zuvor.": (
+        "The Bremen shipyard Weserwerft has more orders than ever before."
+    ),
+    "Die Aktie stieg am Morgen deutlich.": "The share rose sharply in the morning.",
+    "Die Weserwerft AG hat ihren Auftragsbestand im dritten Quartal auf 6,2 Milliarden Euro "
+    "verdoppelt.": (
+        "Weserwerft AG doubled its order book to 6.2 billion euros in the third quarter."
+    ),
+    "Der Umsatz stieg in den ersten neun Monaten um 8,9 Prozent auf 1,38 Milliarden Euro, wie das "
+    "Unternehmen am Freitag in Bremen mitteilte.": (
+        "Revenue rose by 8.9 percent to 1.38 billion euros in the first nine months, the company "
+        "said in Bremen on Friday."
+    ),
+    "Finanzvorstand Malte Rosendahl sprach von einem „außergewöhnlich starken Quartal“.": (
+        "Chief financial officer Malte Rosendahl spoke of an „exceptionally strong quarter“."
+    ),
+    "Für das Gesamtjahr erwartet die Werft ein Ergebnis zwischen 95 und 110 Mio. Euro.": (
+        "For the full year the shipyard expects earnings of between 95 and 110 million euros."
+    ),
+    "Die Aktie gewann bis 09:30 Uhr 5,4 Prozent auf 27,85 Euro.": (
+        "By 9:30 a.m. the share had gained 5.4 percent to 27.85 euros."
+    ),
+    "Der SDax lag zur gleichen Zeit bei 14.512,30 Punkten.": (
+        "At the same time the SDax stood at 14,512.30 points."
+    ),
+    "Auftragsbestand: 6,2 Mrd. Euro (Vorjahr: 3,1 Mrd. Euro)": (
+        "Order book: 6.2 billion euros (previous year: 3.1 billion euros)"
+    ),
+    "Umsatz: 1,38 Mrd. Euro": "Revenue: 1.38 billion euros",
+    "Beschäftigte: 5.870 (+320)": "Employees: 5,870 (+320)",
+    # tests/fixtures/wire/03-handball-finale.json
+    "Last-Second-Tor: HSG Marschland holt den Pokal": (
+        "Last-second goal: HSG Marschland win the cup"
+    ),
+    "Mit der Schlusssirene traf Rechtsaußen Jonas Tiedemann zum 29:28.": (
+        "Right winger Jonas Tiedemann scored the 29:28 on the final buzzer."
+    ),
+    "Es ist der erste Titel des Vereins.": "It is the club's first title.",
+    "Die HSG Marschland hat zum ersten Mal den Landespokal gewonnen.": (
+        "HSG Marschland have won the state cup for the first time."
+    ),
+    "Die Mannschaft von Trainerin Birte Ohlsen besiegte am Sonntag vor 6.400 Zuschauern den "
+    "<g1>TV Geestland</g1> mit 29:28.": (
+        "Coach Birte Ohlsen's team beat <g1>TV Geestland</g1> 29:28 in front of 6,400 spectators "
+        "on Sunday."
+    ),
+    "Zur Pause hatte Marschland noch mit 12:15 zurückgelegen.": (
+        "At half-time Marschland had still been trailing 12:15."
+    ),
+    "Den entscheidenden Treffer erzielte <g1>Jonas Tiedemann</g1> mit der Schlusssirene.": (
+        "<g1>Jonas Tiedemann</g1> scored the decisive goal on the final buzzer."
+    ),
+    "„Ich habe gar nicht mehr auf die Uhr geschaut“, sagte der 21-Jährige.": (
+        "„I didn't even look at the clock any more“, the 21-year-old said."
+    ),
+    "„Diese Mannschaft hat nie aufgehört, an sich zu glauben.“": (
+        "„This team never stopped believing in itself.“"
+    ),
+    "In der Liga trifft Marschland am kommenden Samstag um 19.30 Uhr auf den Tabellenführer "
+    "<g1>SC Deichtor</g1>, der seine letzten sieben Spiele gewonnen hat.": (
+        "In the league Marschland meet the leaders <g1>SC Deichtor</g1>, who have won their last "
+        "seven games, next Saturday at 7.30 p.m."
+    ),
+    # The sample corpus beside the checkout (../shared/corpus/wire), an extra check where it is
+    # present: 01-rutte-nato v2, the sentences version 2 adds or changes
     "Rutte kann sich auf weitere prominente Unterstützer freuen, darunter mehrere "
     "osteuropäische Regierungen.": (
         "Rutte can count on further prominent supporters, including several Eastern European "
