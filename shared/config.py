@@ -9,6 +9,7 @@ embedded setup of `make run`: SQLite and Redis files under `var/`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -88,7 +89,7 @@ def setting(
     description: str,
     default: Any = None,
     *,
-    derived: Any = None,
+    derived: Callable[..., Any] | None = None,
     shown_default: str | None = None,
 ) -> Any:
     """One setting: its variable, its group in the reference, what it does and its default.

@@ -53,7 +53,10 @@ def _group(field: FieldInfo) -> str:
 
 def _extra(field: FieldInfo) -> dict[str, Any]:
     extra = field.json_schema_extra
-    assert isinstance(extra, dict), "every setting is made by shared.config.setting()"
+    if not isinstance(extra, dict):
+        raise TypeError(
+            f"{field.validation_alias}: make every setting with shared.config.setting()"
+        )
     return extra
 
 
