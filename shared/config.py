@@ -144,7 +144,6 @@ class Settings(BaseSettings):
         enable_decoding=False,
         str_strip_whitespace=True,
         allow_inf_nan=False,
-        extra="ignore",
     )
 
     var_dir: Path = setting(

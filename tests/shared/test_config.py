@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
+from shared import config
 from shared.config import ConfigurationError, Settings, get_settings, load_settings
 from tests.support import services
 from tools import config_reference
@@ -196,6 +197,18 @@ def test_each_bad_variable_gets_its_line_and_derived_defaults_stay_quiet(env):
         "configuration error: SYNDIKAT_INGEST_PORT",
         "configuration error: SYNDIKAT_PUSH_RATE_LIMIT",
     ]
+
+
+def test_a_refused_secret_is_named_but_never_repeated(env):
+    # No secret can be refused from the environment today (any text is a secret); the message
+    # must stay safe should one ever get a rule. Values given directly go the same way.
+    with pytest.raises(ValidationError) as refused:
+        Settings(SYNDIKAT_METRICS_TOKEN=12345678, SYNDIKAT_API_TOKENS=["ok", 87654321])
+
+    message = config._explain(refused.value)
+
+    assert "SYNDIKAT_METRICS_TOKEN: " in message and "SYNDIKAT_API_TOKENS.1: " in message
+    assert "12345678" not in message and "87654321" not in message
 
 
 def run_with(env_changes: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
