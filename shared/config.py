@@ -26,6 +26,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -393,6 +394,14 @@ class Settings(BaseSettings):
         "or `CRITICAL`",
         "INFO",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        # `SYNDIKAT_STALL_SECONDS= ` (a blank left in a .env file) takes the default, like unset.
+        if not isinstance(values, dict):
+            return values
+        return {name: v for name, v in values.items() if not (isinstance(v, str) and not v.strip())}
 
     @field_validator("var_dir", "inbox_dir")
     @classmethod

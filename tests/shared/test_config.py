@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from shared import config
-from shared.config import ConfigurationError, Settings, get_settings, load_settings
+from shared.config import PROJECT_ROOT, ConfigurationError, Settings, get_settings, load_settings
 from tests.support import services
 from tools import config_reference
 
@@ -49,13 +49,15 @@ def test_defaults_give_the_embedded_setup_under_the_var_dir(env, tmp_path):
     assert settings.dashboard_secure_cookies is True
 
 
-def test_an_empty_variable_counts_as_unset(env):
+def test_an_empty_or_blank_variable_counts_as_unset(env):
     env.setenv("SYNDIKAT_STALL_SECONDS", "")
-    env.setenv("REDIS_URL", "")
+    env.setenv("REDIS_URL", "  ")
+    env.setenv("SYNDIKAT_VAR_DIR", " ")
 
     settings = load_settings()
 
     assert settings.stall_seconds == 300 and settings.redis_embedded
+    assert settings.var_dir == PROJECT_ROOT / "var"
 
 
 #: One value for every variable Syndikat has read since before pydantic-settings, and what it
