@@ -140,7 +140,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True,
         case_sensitive=True,
-        env_ignore_empty=True,
         # Lists are comma-separated in their variables, not JSON.
         enable_decoding=False,
         str_strip_whitespace=True,
