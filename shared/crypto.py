@@ -35,8 +35,9 @@ def _as_fernet_key(raw: str) -> bytes:
 
 def _configured_keys() -> list[str]:
     settings = get_settings()
-    if settings.secret_key:
-        return [key.strip() for key in settings.secret_key.split(",") if key.strip()]
+    configured = settings.secret_key.get_secret_value()
+    if configured:
+        return [key.strip() for key in configured.split(",") if key.strip()]
     key_file = settings.var_dir / "secret.key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,7 @@ def _short(error: Exception) -> str:
 
 @bp.get("/metrics")
 def metrics_page() -> Any:
-    token = get_settings().metrics_token
+    token = get_settings().metrics_token.get_secret_value()
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

@@ -23,7 +23,7 @@ from shared.web.errors import ApiError
 
 def require_api_token() -> None:
     """A `before_request` hook: refuse the request unless it carries a configured token."""
-    tokens = get_settings().api_tokens
+    tokens = tuple(token.get_secret_value() for token in get_settings().api_tokens)
     if not tokens:
         raise ApiError(
             403, "api_disabled", "the management API is off: set SYNDIKAT_API_TOKENS to use it"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from services.dashboard.app import create_app
 from services.dashboard.security import SECURITY_HEADERS
 from services.dashboard.users import save_user
+from shared.config import ConfigurationError
 from shared.models import Partner, User
 from tests.support.dashboard import PASSWORD, add_delivery, add_story, csrf_token, sign_in
 from tests.support.factories import add_partner, add_source
@@ -187,7 +188,7 @@ def test_a_bad_time_zone_setting_is_a_clear_error_at_start(db_env, monkeypatch):
 
     monkeypatch.setenv("SYNDIKAT_DASHBOARD_TIMEZONE", "Mars/Olympus")
     services.reset_settings()
-    with pytest.raises(ValueError, match="'Mars/Olympus' is not a time zone"):
+    with pytest.raises(ConfigurationError, match="TIMEZONE='Mars/Olympus': not a time zone"):
         create_app()
 
 

@@ -33,7 +33,7 @@ def test_the_openai_engine_is_chosen_by_configuration_and_keeps_markers_and_glos
             SYNDIKAT_ENGINE="openai",
             SYNDIKAT_OPENAI_BASE_URL=chat.url,
             SYNDIKAT_OPENAI_MODEL="local-llm",
-            OPENAI_API_KEY="sk-local",
+            SYNDIKAT_OPENAI_API_KEY="sk-local",
         )
         with Pipeline(env, tmp_path / "logs") as pipeline:
             answer = push_story(pipeline.api_url, "wire", wire, fixture_story("de-stadion.json"))

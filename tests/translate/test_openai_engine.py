@@ -203,7 +203,9 @@ def test_each_failure_falls_back_to_the_next_engine_and_the_timeline_says_so(
 def test_configuration_alone_selects_the_openai_engine(settings, chat, monkeypatch):
     monkeypatch.delenv("SYNDIKAT_OPENAI_API_KEY", raising=False)
     settings(
-        SYNDIKAT_ENGINE="openai", SYNDIKAT_OPENAI_BASE_URL=chat.url, OPENAI_API_KEY=chat.api_key
+        SYNDIKAT_ENGINE="openai",
+        SYNDIKAT_OPENAI_BASE_URL=chat.url,
+        SYNDIKAT_OPENAI_API_KEY=chat.api_key,
     )
 
     engine = pipeline.configured_engine()
@@ -213,7 +215,7 @@ def test_configuration_alone_selects_the_openai_engine(settings, chat, monkeypat
 
 
 def test_openais_own_api_needs_a_key(settings, monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("SYNDIKAT_OPENAI_API_KEY", raising=False)
     settings(SYNDIKAT_OPENAI_API_KEY="", SYNDIKAT_OPENAI_BASE_URL="https://api.openai.com/v1")
 
     with pytest.raises(EngineUnavailable, match="SYNDIKAT_OPENAI_API_KEY"):

@@ -56,11 +56,12 @@ class DeepLEngine(TakesGlossary):
     @classmethod
     def from_settings(cls) -> Self:
         settings = get_settings()
-        if not settings.deepl_api_key:
+        api_key = settings.deepl_api_key.get_secret_value()
+        if not api_key:
             raise EngineUnavailable("deepl: set DEEPL_API_KEY to use DeepL")
         return cls(
             settings.deepl_url,
-            settings.deepl_api_key,
+            api_key,
             settings.deepl_target_language,
             settings.mt_timeout_seconds,
         )

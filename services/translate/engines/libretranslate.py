@@ -27,7 +27,7 @@ class LibreTranslateEngine:
         settings = get_settings()
         if not settings.libretranslate_url:
             raise EngineUnavailable("libretranslate: set SYNDIKAT_LIBRETRANSLATE_URL to use it")
-        return cls(settings.libretranslate_url, settings.libretranslate_key)
+        return cls(settings.libretranslate_url, settings.libretranslate_key.get_secret_value())
 
     def translate(
         self, segments: Sequence[str], source_language: str, target_language: str

@@ -55,7 +55,7 @@ class OpenAIEngine(TakesGlossary):
     @classmethod
     def from_settings(cls) -> Self:
         settings = get_settings()
-        key = settings.openai_api_key
+        key = settings.openai_api_key.get_secret_value()
         if not key and settings.openai_base_url.rstrip("/") == OPENAI_URL:
             raise EngineUnavailable("openai: set SYNDIKAT_OPENAI_API_KEY (or OPENAI_API_KEY)")
         return cls(
