@@ -252,9 +252,9 @@ def test_the_scheduled_run_looks_at_old_versions_only_within_a_week_of_their_tim
 
 
 def test_a_retention_setting_that_is_not_a_positive_number_is_refused_by_name(monkeypatch):
-    from shared.config import load_settings
+    from shared.config import ConfigurationError, load_settings
 
     monkeypatch.setenv("SYNDIKAT_RETAIN_TIMELINE_DAYS", "0")
 
-    with pytest.raises(ValueError, match="SYNDIKAT_RETAIN_TIMELINE_DAYS must be a number above 0"):
+    with pytest.raises(ConfigurationError, match="SYNDIKAT_RETAIN_TIMELINE_DAYS='0': .* than 0"):
         load_settings()

@@ -57,7 +57,7 @@ class OpenAIEngine(TakesGlossary):
         settings = get_settings()
         key = settings.openai_api_key.get_secret_value()
         if not key and settings.openai_base_url.rstrip("/") == OPENAI_URL:
-            raise EngineUnavailable("openai: set SYNDIKAT_OPENAI_API_KEY (or OPENAI_API_KEY)")
+            raise EngineUnavailable("openai: set SYNDIKAT_OPENAI_API_KEY")
         return cls(
             settings.openai_base_url,
             settings.openai_model,
