@@ -17,8 +17,8 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
-from services.api import create_app
 
+from services.api import create_app
 from services.ingest.push_client import signed_push_headers
 from tests.support.api import management_client
 from tests.support.factories import add_source, fixture_story, new_secret
