@@ -256,5 +256,5 @@ def test_a_retention_setting_that_is_not_a_positive_number_is_refused_by_name(mo
 
     monkeypatch.setenv("SYNDIKAT_RETAIN_TIMELINE_DAYS", "0")
 
-    with pytest.raises(ConfigurationError, match="SYNDIKAT_RETAIN_TIMELINE_DAYS='0': .* than 0"):
+    with pytest.raises(ConfigurationError, match=r"SYNDIKAT_RETAIN_TIMELINE_DAYS='0': .* than 0"):
         load_settings()

@@ -219,7 +219,7 @@ def test_an_unreadable_budget_setting_is_a_clear_error(budgets, monkeypatch):
 
     monkeypatch.setenv("SYNDIKAT_ENGINE_BUDGETS", budgets)
 
-    with pytest.raises(ConfigurationError, match="SYNDIKAT_ENGINE_BUDGETS=.*wants engine=char"):
+    with pytest.raises(ConfigurationError, match=r"SYNDIKAT_ENGINE_BUDGETS=.*wants engine=char"):
         load_settings()
 
 
