@@ -28,6 +28,7 @@ from services.publish import embargo, filters, methods
 from shared import events
 from shared.models import (
     Delivery,
+    DeliveryEvent,
     DeliveryState,
     Partner,
     Story,
@@ -45,9 +46,6 @@ _PLANNING_COLUMNS = (
     Partner.filters,
     Partner.honours_embargoes,
 )
-PUBLISHED = "story.published"
-UPDATED = "story.updated"
-KILLED = "story.killed"
 
 
 def fan_out(db: Session, story_version_id: int) -> int:
@@ -105,11 +103,13 @@ def _events_per_partner(
         in_flight = _cancel_pending(db, prior, f"replaced by version {version.version}")
         reached = sent or in_flight
         if candidate is None:
-            event = KILLED if reached else None
+            event = DeliveryEvent.KILLED if reached else None
         elif prior:
-            event = UPDATED if reached else PUBLISHED  # it was given the story: every version
+            event = (
+                DeliveryEvent.UPDATED if reached else DeliveryEvent.PUBLISHED
+            )  # it was given the story: every version
         elif partner.enabled and filters.matches(partner.filters, candidate):
-            event = PUBLISHED
+            event = DeliveryEvent.PUBLISHED
         else:
             event = None
         if event is not None:
@@ -133,9 +133,9 @@ def _since_last_kill(deliveries: list[Delivery]) -> list[Delivery]:
     """
     prior: list[Delivery] = []
     for delivery in deliveries:
-        prior = [] if delivery.event == KILLED else prior
+        prior = [] if delivery.event == DeliveryEvent.KILLED else prior
         never_left = delivery.state == DeliveryState.CANCELED and delivery.attempts == 0
-        if delivery.event != KILLED and not never_left:
+        if delivery.event != DeliveryEvent.KILLED and not never_left:
             prior.append(delivery)
     return prior
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from services.publish import methods
 from shared import db as database
-from shared.models import Partner, utcnow
+from shared.models import DeliveryEvent, Partner, utcnow
 
-TEST_EVENT = "syndikat.test"
+TEST_EVENT = DeliveryEvent.TEST
 
 
 class NotSent(ValueError):

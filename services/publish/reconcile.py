@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from services.publish.fanout import KILLED
 from shared import events, outbox, tasks
-from shared.models import Delivery, DeliveryState, Story, StoryState, Translation
+from shared.models import Delivery, DeliveryEvent, DeliveryState, Story, StoryState, Translation
 from shared.models.translations import PUBLISHABLE
 
 #: Kills older than this are not looked at again: a sweep must stay cheap with years of stories.
@@ -63,13 +62,13 @@ def _kill_missing() -> object:
     kill = aliased(Delivery)
     return exists().where(
         received.story_id == Story.id,
-        received.event != KILLED,
+        received.event != DeliveryEvent.KILLED,
         received.state == DeliveryState.DELIVERED,
         ~exists().where(
             and_(
                 kill.story_id == Story.id,
                 kill.partner_id == received.partner_id,
-                kill.event == KILLED,
+                kill.event == DeliveryEvent.KILLED,
                 kill.id > received.id,
             )
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -45,8 +46,23 @@ log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "de"
 TARGET_LANGUAGE = "en"
 PASSTHROUGH = "passthrough"
-#: What a task returns when its version is no longer the story's to move (see story_states).
-MOVED_ON = "done; the story moved on meanwhile, so its state stays"
+
+
+class Translated(StrEnum):
+    """What a translation task came to (its result)."""
+
+    TRANSLATED = "translated"
+    NEEDS_REVIEW = "needs review"
+    HELD = "held"  # not German: nothing to translate it from
+    AWAITING_ENGINE = "awaiting engine"
+    ALREADY_TRANSLATED = "already translated"
+    MISSING = "missing"
+    SUPERSEDED = "superseded"
+    KILLED = "not translated: the story was killed"
+    #: The story's state does not allow translating it (held, say); the timeline says why.
+    NOT_NOW = "not translated: the story's state does not allow it"
+    #: The version is no longer the story's to move (see story_states).
+    MOVED_ON = "done; the story moved on meanwhile, so its state stays"
 
 
 @dataclass(frozen=True)
@@ -84,10 +100,10 @@ def configured_engine(setting: str | None = None) -> Engine:
     return load_engine(setting or get_settings().engine)
 
 
-def translate_version(story_version_id: int) -> str:
+def translate_version(story_version_id: int) -> Translated:
     """Translate a version unless that already happened; returns what was done."""
     work = _claim(story_version_id)
-    if isinstance(work, str):
+    if not isinstance(work, Work):
         return work
     if work.language == TARGET_LANGUAGE:
         return _store_passthrough(work)
@@ -156,25 +172,25 @@ def _engine_english(engine: Engine, units: list[str], glossary: GlossarySnapshot
     return english
 
 
-def _claim(story_version_id: int) -> Work | str:
+def _claim(story_version_id: int) -> Work | Translated:
     with database.session() as db:
         version = db.get(StoryVersion, story_version_id)
         if version is None:
-            return "missing"
+            return Translated.MISSING
         story = version.story
         stored = db.scalar(select(Translation).where(Translation.story_version_id == version.id))
         if stored is not None:
             _settle(db, story, version, stored)
-            return "already translated"
+            return Translated.ALREADY_TRANSLATED
         if story.current_version_id != version.id:
             events.record(db, story.id, "skipped", f"version {version.version} was superseded")
-            return "superseded"
+            return Translated.SUPERSEDED
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
-            return "not translated: the story was killed"  # whatever queued it by mistake
+            return Translated.KILLED  # whatever queued it by mistake
         if not story_states.move(
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
-            return f"not translated: the story is {story.state}"
+            return Translated.NOT_NOW
         events.record(db, story.id, "translating", f"version {version.version}")
         glossary = glossaries.snapshot(db)
         return Work(
@@ -217,7 +233,7 @@ def _move_on(
     return moved
 
 
-def _store(work: Work, rendering: Rendering) -> str:
+def _store(work: Work, rendering: Rendering) -> Translated:
     passed = not rendering.problems
     try:
         with database.session() as db:
@@ -249,13 +265,13 @@ def _store(work: Work, rendering: Rendering) -> str:
             problems = [problem.message for problem in rendering.problems]
             moved = _move_on(db, work.story_id, work.version_id, work.version, passed, problems)
     except IntegrityError:
-        return "already translated"  # a redelivered copy of this task got there first
+        return Translated.ALREADY_TRANSLATED  # a redelivered copy of this task got there first
     if not moved:
-        return MOVED_ON
-    return "translated" if passed else "needs review"
+        return Translated.MOVED_ON
+    return Translated.TRANSLATED if passed else Translated.NEEDS_REVIEW
 
 
-def _store_passthrough(work: Work) -> str:
+def _store_passthrough(work: Work) -> Translated:
     try:
         with database.session() as db:
             db.add(
@@ -269,21 +285,21 @@ def _store_passthrough(work: Work) -> str:
             events.record(db, work.story_id, "translated", "English source, passed through")
             moved = _move_on(db, work.story_id, work.version_id, work.version, True, [])
     except IntegrityError:
-        return "already translated"
-    return "translated" if moved else MOVED_ON
+        return Translated.ALREADY_TRANSLATED
+    return Translated.TRANSLATED if moved else Translated.MOVED_ON
 
 
-def _hold(work: Work, reason: str) -> str:
+def _hold(work: Work, reason: str) -> Translated:
     with database.session() as db:
         if not story_states.move(
             db, work.story_id, work.version_id, StoryState.HELD, reason, result=f"hold: {reason}"
         ):
-            return MOVED_ON
+            return Translated.MOVED_ON
         events.record(db, work.story_id, "held", reason)
-    return "held"
+    return Translated.HELD
 
 
-def _wait_for_engine(work: Work, reason: str) -> str:
+def _wait_for_engine(work: Work, reason: str) -> Translated:
     log.warning(
         "translation waits for an engine: %s", reason, extra={"story_id": str(work.story_id)}
     )
@@ -296,9 +312,9 @@ def _wait_for_engine(work: Work, reason: str) -> str:
             reason,
             result=f"no engine for version {work.version}",
         ):
-            return MOVED_ON
+            return Translated.MOVED_ON
         events.record(db, work.story_id, "awaiting_engine", reason)
-    return "awaiting engine"
+    return Translated.AWAITING_ENGINE
 
 
 def versions_awaiting_engine() -> list[int]:

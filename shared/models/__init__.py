@@ -1,7 +1,7 @@
 """Every table Syndikat keeps, on one declarative base."""
 
 from shared.models.base import Base, utcnow
-from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryState
+from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
@@ -21,6 +21,7 @@ __all__ = [
     "Base",
     "Delivery",
     "DeliveryAttempt",
+    "DeliveryEvent",
     "DeliveryState",
     "Glossary",
     "GlossaryTerm",
