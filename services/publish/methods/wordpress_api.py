@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from shared import http
 from shared.config import get_settings
 
 #: Every post status a lookup must see, trash included (a trashed post's slug gets `__trashed`).
@@ -146,7 +146,7 @@ class WordPressSite:
                 f"password ({code}: {message}); check the user, its application password and "
                 "that its role may publish and edit others' posts (Editor)"
             )
-        return WordPressError(status, text, code, data, _retry_after(answer))
+        return WordPressError(status, text, code, data, http.retry_after(answer))
 
 
 def _nested_auth_refusal(data: dict[str, Any]) -> tuple[int, str, str] | None:
@@ -157,15 +157,3 @@ def _nested_auth_refusal(data: dict[str, Any]) -> tuple[int, str, str] | None:
         if isinstance(nested, dict) and nested.get("status") in (401, 403):
             return int(nested["status"]), str(detail.get("code")), str(detail.get("message"))
     return None
-
-
-def _retry_after(answer: httpx.Response) -> float | None:
-    value = answer.headers.get("Retry-After")
-    if not value or answer.status_code not in (429, 503):
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
