@@ -6,29 +6,41 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Flask
 
-from services.dashboard import auth, formatting, security
+from services.dashboard import (
+    auth,
+    deliveries,
+    formatting,
+    glossary,
+    monitoring,
+    overview,
+    partners,
+    review,
+    security,
+    sources,
+    stories,
+    story,
+)
 from shared import crypto
 from shared.config import get_settings
 from shared.logging import configure_logging
 
-BLUEPRINTS = (
-    "services.dashboard.auth:bp",
-    "services.dashboard.overview:bp",
-    "services.dashboard.stories:bp",
-    "services.dashboard.story:bp",
-    "services.dashboard.deliveries:bp",
-    "services.dashboard.review:bp",
-    "services.dashboard.partners:bp",
-    "services.dashboard.sources:bp",
-    "services.dashboard.glossary:bp",
-    "services.dashboard.monitoring:bp",
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    auth.bp,
+    overview.bp,
+    stories.bp,
+    story.bp,
+    deliveries.bp,
+    review.bp,
+    partners.bp,
+    sources.bp,
+    glossary.bp,
+    monitoring.bp,
 )
 
 
@@ -41,8 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     formatting.init_app(app)
-    for target in BLUEPRINTS:
-        app.register_blueprint(_load_blueprint(target))
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     security.limit_logins(app)
     return app
 
@@ -76,8 +88,3 @@ def _default_config() -> dict[str, Any]:
         "DASHBOARD_TIMEZONE": settings.dashboard_timezone,
         "DASHBOARD_TRUSTED_PROXIES": settings.dashboard_trusted_proxies,
     }
-
-
-def _load_blueprint(target: str) -> Blueprint:
-    module_name, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
