@@ -12,6 +12,7 @@ from typing import Any
 
 from services.publish import methods
 from shared import db as database
+from shared.languages import Language
 from shared.models import DeliveryEvent, Partner, utcnow
 
 TEST_EVENT = DeliveryEvent.TEST
@@ -78,6 +79,6 @@ def _test_story() -> dict[str, object]:
         "type": "text",
         "version": "1",
         "pubstatus": "usable",
-        "language": "en",
+        "language": Language.ENGLISH,
         "headlines": [{"role": "main", "value": "Syndikat test delivery: please ignore"}],
     }

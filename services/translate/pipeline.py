@@ -33,6 +33,8 @@ from services.translate.glossary import GlossarySnapshot
 from shared import db as database
 from shared import events, outbox, story_states, tasks
 from shared.config import get_settings
+from shared.events import Stage
+from shared.languages import Language
 from shared.models import (
     Story,
     StoryState,
@@ -43,8 +45,8 @@ from shared.models import (
 )
 
 log = logging.getLogger(__name__)
-SOURCE_LANGUAGE = "de"
-TARGET_LANGUAGE = "en"
+SOURCE_LANGUAGE = Language.GERMAN
+TARGET_LANGUAGE = Language.ENGLISH
 PASSTHROUGH = "passthrough"
 
 
@@ -183,7 +185,7 @@ def _claim(story_version_id: int) -> Work | Translated:
             _settle(db, story, version, stored)
             return Translated.ALREADY_TRANSLATED
         if story.current_version_id != version.id:
-            events.record(db, story.id, "skipped", f"version {version.version} was superseded")
+            events.record(db, story.id, Stage.SKIPPED, f"version {version.version} was superseded")
             return Translated.SUPERSEDED
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
             return Translated.KILLED  # whatever queued it by mistake
@@ -191,7 +193,7 @@ def _claim(story_version_id: int) -> Work | Translated:
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
             return Translated.NOT_NOW
-        events.record(db, story.id, "translating", f"version {version.version}")
+        events.record(db, story.id, Stage.TRANSLATING, f"version {version.version}")
         glossary = glossaries.snapshot(db)
         return Work(
             version.id, version.version, story.id, version.language, version.ninjs, glossary
@@ -229,7 +231,7 @@ def _move_on(
         db, story_id, version_id, StoryState.NEEDS_REVIEW, reasons, result=result
     )
     if moved:
-        events.record(db, story_id, "needs_review", reasons)
+        events.record(db, story_id, Stage.NEEDS_REVIEW, reasons)
     return moved
 
 
@@ -258,7 +260,7 @@ def _store(work: Work, rendering: Rendering) -> Translated:
             events.record(
                 db,
                 work.story_id,
-                "translated",
+                Stage.TRANSLATED,
                 f"by {rendering.engine}: {len(rendering.from_engine)} sentences translated, "
                 f"{reused} from memory",
             )
@@ -282,7 +284,7 @@ def _store_passthrough(work: Work) -> Translated:
                     ninjs=work.doc | {"language": TARGET_LANGUAGE},
                 )
             )
-            events.record(db, work.story_id, "translated", "English source, passed through")
+            events.record(db, work.story_id, Stage.TRANSLATED, "English source, passed through")
             moved = _move_on(db, work.story_id, work.version_id, work.version, True, [])
     except IntegrityError:
         return Translated.ALREADY_TRANSLATED
@@ -295,7 +297,7 @@ def _hold(work: Work, reason: str) -> Translated:
             db, work.story_id, work.version_id, StoryState.HELD, reason, result=f"hold: {reason}"
         ):
             return Translated.MOVED_ON
-        events.record(db, work.story_id, "held", reason)
+        events.record(db, work.story_id, Stage.HELD, reason)
     return Translated.HELD
 
 
@@ -313,7 +315,7 @@ def _wait_for_engine(work: Work, reason: str) -> Translated:
             result=f"no engine for version {work.version}",
         ):
             return Translated.MOVED_ON
-        events.record(db, work.story_id, "awaiting_engine", reason)
+        events.record(db, work.story_id, Stage.AWAITING_ENGINE, reason)
     return Translated.AWAITING_ENGINE
 
 

@@ -21,6 +21,7 @@ from lxml import html
 
 from services.translate import markup
 from services.translate.markup import Token
+from shared.languages import Language
 
 TRANSLATED_FIELDS = ("headlines", "descriptions", "bodies")
 
@@ -136,7 +137,7 @@ def _english_blocks(
 @cache
 def _segmenter() -> pysbd.Segmenter:
     # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober").
-    return pysbd.Segmenter(language="de", clean=False)
+    return pysbd.Segmenter(language=Language.GERMAN, clean=False)
 
 
 def sentence_ends(text: str) -> list[int]:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any, Self
 
-from services.translate.engines.base import EngineError, EngineUnavailable
+from services.translate.engines.base import EngineError, EngineName, EngineUnavailable
 from services.translate.engines.http_api import call
 from services.translate.glossary import GlossarySnapshot
 from shared.config import get_settings
@@ -26,7 +26,7 @@ class DeepLEngine:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.target_language = target_language
-        self.name = "deepl"
+        self.name = EngineName.DEEPL
         #: glossary version -> DeepL glossary id, for this process.
         self._glossaries: dict[int, str] = {}
 
