@@ -26,6 +26,7 @@ from services.publish import embargo, methods, outgoing, partners, retry
 from shared import db as database
 from shared import events, outbox, tasks
 from shared.config import get_settings
+from shared.events import Stage
 from shared.models import (
     Delivery,
     DeliveryAttempt,
@@ -257,7 +258,7 @@ def _delivered(
     if delivery.partner.failing_since is not None:
         delivery.partner.failing_since = None
     events.record(
-        db, delivery.story_id, "delivered", f"{delivery.event} to {delivery.partner.name}"
+        db, delivery.story_id, Stage.DELIVERED, f"{delivery.event} to {delivery.partner.name}"
     )
     return Attempted.DELIVERED
 
@@ -269,7 +270,7 @@ def _gone(db: Session, delivery: Delivery, now: datetime) -> Attempted:
     delivery.next_attempt_at = now
     reason = f"the endpoint answered 410 Gone at {now.isoformat(timespec='seconds')}"
     partners.disable(db, partner, reason, now)
-    events.record(db, delivery.story_id, "delivery_failed", f"{partner.name}: {reason}")
+    events.record(db, delivery.story_id, Stage.DELIVERY_FAILED, f"{partner.name}: {reason}")
     return Attempted.PARTNER_DISABLED
 
 
@@ -280,7 +281,7 @@ def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: date
     if due is None:
         delivery.state = DeliveryState.DEAD
         delivery.next_attempt_at = None
-        events.record(db, delivery.story_id, "dead_letter", f"{partner.name}: {outcome.error}")
+        events.record(db, delivery.story_id, Stage.DEAD_LETTER, f"{partner.name}: {outcome.error}")
         result = Attempted.DEAD
     else:
         delivery.state = DeliveryState.PENDING
@@ -288,7 +289,7 @@ def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: date
         events.record(
             db,
             delivery.story_id,
-            "delivery_failed",
+            Stage.DELIVERY_FAILED,
             f"{partner.name}: {outcome.error}; retry at {due.isoformat(timespec='seconds')}",
         )
         result = Attempted.RETRYING

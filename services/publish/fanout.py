@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, load_only
 
 from services.publish import embargo, filters, methods
 from shared import events
+from shared.events import Stage
 from shared.models import (
     Delivery,
     DeliveryEvent,
@@ -83,7 +84,7 @@ def fan_out(db: Session, story_version_id: int) -> int:
         names = ", ".join(
             sorted(d.partner.name + (" (held)" if d.held_until else "") for d in created)
         )
-        events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
+        events.record(db, story.id, Stage.FANNED_OUT, f"{len(created)} deliveries: {names}")
     return len(created)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shared import events, outbox, tasks
+from shared.events import Stage
 from shared.models import Delivery, DeliveryEvent, DeliveryState, Story, StoryState, Translation
 from shared.models.translations import PUBLISHABLE
 
@@ -42,7 +43,7 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
     ).all()
     for story in stuck:
         story.updated_at = now  # queued again once per stall period, not on every sweep
-        events.record(db, story.id, "requeued", f"no progress in {stall}: fan-out queued again")
+        events.record(db, story.id, Stage.REQUEUED, f"no progress in {stall}: fan-out queued again")
         outbox.enqueue(db, tasks.FAN_OUT, story_version_id=story.current_version_id)
     return len(stuck)
 
