@@ -37,6 +37,8 @@ def _sqlite_engine(url: str) -> Engine:
     )
     database = engine.url.database
     queue_path = f"{database}.writers" if database and database != ":memory:" else None
+    if not get_settings().sqlite_writer_queue:
+        queue_path = None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
