@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from bench.environment import bench_installation
 from bench.table import Table
 
 ENGINE = "tests.support.fixture_engine:FixtureEngine"
-_QUEUE_SETTING = "SYNDIKAT_SQLITE_WRITER_QUEUE"
 #: BENCH_STORIES runs a smaller bench (a busy machine); the latency samples shrink with it.
 STORIES = int(os.environ.get("BENCH_STORIES", "300"))
 LATENCY_SAMPLES = max(STORIES // 5, 2)
@@ -36,44 +34,10 @@ WORKER_OPTIONS = {
 }
 
 
-def run() -> Iterator[Table]:
+def run() -> list[Table]:
     with bench_installation(engine=ENGINE) as root:
         baseline = _bare_chains_per_second(root)
         throughput, latencies = _pipeline(root)
-        yield _pipeline_table(baseline, throughput, latencies)
-        if os.environ["DATABASE_URL"].startswith("sqlite"):
-            yield _writer_queue_table(root, throughput, latencies)
-
-
-def _writer_queue_table(root: Path, queued: float, queued_latencies: list[float]) -> Table:
-    """The same pipeline without the SQLite writers' lock-file queue: WAL and busy_timeout only.
-
-    Same Redis prefix (this process's Celery app keeps the one it started with), new database.
-    """
-    from tests.support import services
-
-    plain_root = root / "without-queue"
-    url = f"sqlite:///{plain_root / 'bench.db'}"
-    plain_root.mkdir()
-    queued_env = {name: os.environ.get(name, "") for name in ("DATABASE_URL", _QUEUE_SETTING)}
-    os.environ.update({"DATABASE_URL": url, _QUEUE_SETTING: "off"})
-    services.reset_settings()
-    try:
-        services.migrate_once(url)
-        plain, plain_latencies = _pipeline(plain_root)
-    finally:
-        os.environ.update(queued_env)
-        services.reset_settings()
-    table = Table("SQLite writer queue", ["measure", "queue on", "queue off", "on / off"])
-    table.add("stories pushed → delivered /s", queued, plain, queued / plain)
-    for percent in (50, 99):
-        on = _percentile(queued_latencies, percent)
-        off = _percentile(plain_latencies, percent)
-        table.add(f"latency ingest → delivery p{percent} (ms)", on, off, on / off)
-    return table
-
-
-def _pipeline_table(baseline: float, throughput: float, latencies: list[float]) -> Table:
     ratio = throughput / baseline
     table = Table("Pipeline end to end (fixture engine)", ["measure", "value", "target"])
     table.add("bare Celery chain of 3 no-op tasks /s", baseline, "")
@@ -85,7 +49,7 @@ def _pipeline_table(baseline: float, throughput: float, latencies: list[float]) 
         f"{STORIES} stories / chains; latency from {LATENCY_SAMPLES} stories pushed one at a "
         "time; workers: " + ", ".join(f"{q} {' '.join(o)}" for q, o in WORKER_OPTIONS.items())
     )
-    return table
+    return [table]
 
 
 def _bare_chains_per_second(root: Path) -> float:

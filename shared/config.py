@@ -119,8 +119,6 @@ class Settings:
     api_trusted_proxies: int = 0
     #: When set, /metrics wants `Authorization: Bearer <token>`.
     metrics_token: str = ""
-    #: SQLite only: writers queue on a lock file beside the database before SQLite's own lock.
-    sqlite_writer_queue: bool = True
 
     @property
     def cache_redis_url(self) -> str:
@@ -211,7 +209,6 @@ def load_settings() -> Settings:
         dashboard_trusted_proxies=_env_int("SYNDIKAT_DASHBOARD_TRUSTED_PROXIES", 0),
         api_trusted_proxies=_env_int("SYNDIKAT_API_TRUSTED_PROXIES", 0),
         metrics_token=_env("SYNDIKAT_METRICS_TOKEN", ""),
-        sqlite_writer_queue=_env_bool("SYNDIKAT_SQLITE_WRITER_QUEUE", True),
     )
 
 
