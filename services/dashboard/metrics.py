@@ -48,7 +48,7 @@ class SyndikatCollector(Collector):
             }
             since = utcnow() - LATENCY_WINDOW
             latencies = {
-                stage: activity.stage_latencies(db, stage, since) for stage in activity.STAGES
+                stage: activity.stage_latencies(db, stage, since) for stage in activity.LatencyStage
             }
             attempts = activity.attempt_outcomes(db, since)
         yield _labelled("syndikat_stories", "Stories by state, now.", "state", states)
