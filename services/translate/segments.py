@@ -212,10 +212,12 @@ def _walk(doc: dict[str, Any]) -> _Walked:
 
 def _walk_html(item: dict[str, Any], where: str, walked: _Walked) -> None:
     body = _HtmlBody(item, html.fragment_fromstring(item.get("value") or "", create_parent="div"))
-    walked.bodies.append(body)
-    for run in _runs(body.root, ""):
-        if (block := run.block(where)).text.strip():
-            walked.places.append((block, run))
+    found = [
+        (block, run) for run in _runs(body.root, "") if (block := run.block(where)).text.strip()
+    ]
+    if found:  # a body without text is left exactly as it came
+        walked.places.extend(found)
+        walked.bodies.append(body)
 
 
 @dataclass

@@ -172,3 +172,9 @@ def test_a_run_that_loses_its_markup_leaves_the_later_runs_of_its_parent_in_plac
     assert rebuilt(doc, translate)["bodies"][0]["value"] == (
         "Before one and two.<p>Middle</p>After <b>drei</b> end."
     )
+
+
+def test_a_body_without_text_is_left_exactly_as_it_came():
+    doc = html_story("<figure><img src=a.jpg></figure>", headlines=[{"value": "Titel"}])
+
+    assert rebuilt(doc, str.upper)["bodies"][0]["value"] == "<figure><img src=a.jpg></figure>"
