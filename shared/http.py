@@ -25,6 +25,8 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,11 +35,14 @@ import certifi
 import httpcore
 import httpx
 
+from shared import clock
 from shared.config import get_settings
 
 USER_AGENT = "Syndikat/0.1 (+https://github.com/syndikat/syndikat)"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: The statuses whose Retry-After header is honoured (Too Many Requests, Service Unavailable).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
 #: IPv6 prefixes that carry an IPv4 address inside (NAT64); checked as the IPv4 address.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -303,3 +308,27 @@ class _DeadlineResponseStream(httpx.SyncByteStream):
     def close(self) -> None:
         with _deadline(self._deadline):
             self._stream.close()
+
+
+def retry_after(answer: httpx.Response) -> float | None:
+    """Seconds a 429 or 503 answer asks us to wait (its Retry-After); None if it does not say."""
+    if answer.status_code not in RETRY_AFTER_STATUSES:
+        return None
+    return parse_retry_after(answer.headers.get("retry-after"))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delta-seconds or an HTTP date (RFC 9110 10.2.3).
+
+    None when there is no usable value; a date already past means 0.
+    """
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" (RFC 5322's unknown zone); HTTP dates are GMT anyway
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or clock.now())).total_seconds(), 0.0)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from shared import events
+from shared.events import Stage
 from shared.models import Story, StoryState, StoryVersion, utcnow
 
 log = logging.getLogger(__name__)
@@ -133,4 +134,4 @@ def _explain_refusal(
     else:
         why = f"{state} never moves to {to}"
     done = result or f"move to {to}"
-    events.record(db, story_id, "state_kept", f"{done}; {why}: the story stays {state}")
+    events.record(db, story_id, Stage.STATE_KEPT, f"{done}; {why}: the story stays {state}")

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -26,7 +27,13 @@ from shared.models import (
     Translation,
 )
 
-STAGES = ("translation", "delivery", "wire_to_partner")
+
+class LatencyStage(StrEnum):
+    """The stretches of the pipeline whose latency is measured (see the module docstring)."""
+
+    TRANSLATION = "translation"
+    DELIVERY = "delivery"
+    WIRE_TO_PARTNER = "wire_to_partner"
 
 
 def stories_by_state(db: Session) -> dict[str, int]:
@@ -36,27 +43,27 @@ def stories_by_state(db: Session) -> dict[str, int]:
     return ordered | counts  # states a newer service added, after the known ones
 
 
-def stage_latencies(db: Session, stage: str, since: datetime) -> list[float]:
+def stage_latencies(db: Session, stage: LatencyStage, since: datetime) -> list[float]:
     """Seconds each item that finished `stage` since `since` took."""
     query: Select[datetime, datetime | None]
-    if stage == "translation":
+    if stage == LatencyStage.TRANSLATION:
         query = (
             select(StoryVersion.received_at, Translation.created_at)
             .join(Translation, Translation.story_version_id == StoryVersion.id)
             .where(Translation.created_at >= since)
         )
-    elif stage == "delivery":
+    elif stage == LatencyStage.DELIVERY:
         query = select(Delivery.created_at, Delivery.delivered_at).where(
             Delivery.delivered_at >= since
         )
-    elif stage == "wire_to_partner":
+    elif stage == LatencyStage.WIRE_TO_PARTNER:
         query = (
             select(StoryVersion.received_at, Delivery.delivered_at)
             .join(Delivery, Delivery.story_version_id == StoryVersion.id)
             .where(Delivery.delivered_at >= since)
         )
     else:
-        raise ValueError(f"unknown stage {stage!r}; known: {STAGES}")
+        raise ValueError(f"unknown stage {stage!r}; known: {[s.value for s in LatencyStage]}")
     rows = db.execute(query)  # `end` is never NULL past the filters above; mypy cannot see it
     return [max((end - start).total_seconds(), 0.0) for start, end in rows if end is not None]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from services.dashboard import (
     auth,
@@ -29,7 +29,7 @@ from shared import crypto
 from shared.config import get_settings
 from shared.logging import configure_logging
 
-BLUEPRINTS = (
+BLUEPRINTS: tuple[Blueprint, ...] = (
     auth.bp,
     overview.bp,
     stories.bp,

@@ -50,7 +50,7 @@ class SyndikatCollector(Collector):
             }
             since = utcnow() - LATENCY_WINDOW
             latencies = {
-                stage: activity.stage_latencies(db, stage, since) for stage in activity.STAGES
+                stage: activity.stage_latencies(db, stage, since) for stage in activity.LatencyStage
             }
             attempts = activity.attempt_outcomes(db, since)
             engines_today = usage.today(db)
@@ -83,7 +83,9 @@ def _labelled(name: str, help_text: str, label: str, values: dict[str, int]) -> 
     return family
 
 
-def _latency_histogram(latencies: dict[str, list[float]]) -> GaugeHistogramMetricFamily:
+def _latency_histogram(
+    latencies: dict[activity.LatencyStage, list[float]],
+) -> GaugeHistogramMetricFamily:
     family = GaugeHistogramMetricFamily(
         "syndikat_stage_latency_seconds",
         f"Seconds per stage for items that finished it in the last {_window()}: translation "

@@ -65,7 +65,10 @@ def overview_data() -> dict[str, Any]:
             "hour": activity.throughput(db, hour_ago),
             "latency": {
                 stage: _summary(activity.stage_latencies(db, stage, hour_ago))
-                for stage in ("translation", "wire_to_partner")
+                for stage in (
+                    activity.LatencyStage.TRANSLATION,
+                    activity.LatencyStage.WIRE_TO_PARTNER,
+                )
             },
             "sources": [s for s in health.source_health(db) if s.needs_attention],
             "partners": [p for p in partners if p.failing],

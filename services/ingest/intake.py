@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.ingest import identity, language, ninjs_v1, ninjs_v3, sanitize, story_kind, versions
 from shared import events, ninjs, outbox, story_states, tasks
+from shared.events import Stage
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
 
 
@@ -86,7 +87,7 @@ def take_story(
             events.record(
                 db,
                 story.id,
-                "duplicate",
+                Stage.DUPLICATE,
                 placement.stale,
                 version=placement.version,
                 source=source.name,
@@ -101,10 +102,10 @@ def take_story(
     version = _store_version(db, story, source, doc, placement)
     detail = f"version {version.version} ({version.kind}) from {source.name} via {via}"
     events.record(
-        db, story.id, "received", detail, version=version.version, source=source.name, via=via
+        db, story.id, Stage.RECEIVED, detail, version=version.version, source=source.name, via=via
     )
     if placement.future_note:
-        events.record(db, story.id, "flagged", placement.future_note)
+        events.record(db, story.id, Stage.FLAGGED, placement.future_note)
     _queue_next_step(db, story, version, checked, first_seen=len(story.versions) == 1)
     return Intake(story.id, version.version, accepted=True, outcome=version.kind)
 
@@ -115,7 +116,7 @@ def record_conflict(db: Session, conflict: VersionConflict, via: str, outcome: s
     events.record(
         db,
         conflict.story_id,
-        "conflict",
+        Stage.CONFLICT,
         f"{conflict} (from {conflict.source} via {via}): {outcome}",
         version=conflict.version,
         source=conflict.source,
@@ -187,14 +188,14 @@ def _queue_next_step(
     if version.kind == VersionKind.KILL or checked is None:
         _kill(db, story, version, first_seen)
         return
-    events.record(db, story.id, "language", checked.explanation, language=checked.language)
+    events.record(db, story.id, Stage.LANGUAGE, checked.explanation, language=checked.language)
     media_hold = story_kind.hold_reason(version.ninjs)
     if version.pubstatus == ninjs.WITHHELD:
         story_states.start_version(story, version, StoryState.HELD, "withheld by the wire")
-        events.record(db, story.id, "held", "pubstatus withheld: not translated or published")
+        events.record(db, story.id, Stage.HELD, "pubstatus withheld: not translated or published")
     elif media_hold is not None:
         story_states.start_version(story, version, StoryState.HELD, media_hold)
-        events.record(db, story.id, "held", media_hold)
+        events.record(db, story.id, Stage.HELD, media_hold)
     elif not checked.handled:
         _hold_for_language(db, story, version, checked)
     else:
@@ -208,7 +209,7 @@ def _kill(db: Session, story: Story, version: StoryVersion, first_seen: bool) ->
         # should it still arrive, is an older version and never published.
         reason = "killed by the wire before Syndikat had the story: recorded, nothing to withdraw"
         story_states.start_version(story, version, StoryState.KILLED, reason)
-        events.record(db, story.id, "killed", reason, source=story.source.name)
+        events.record(db, story.id, Stage.KILLED, reason, source=story.source.name)
         return
     # A kill needs no translation: it goes straight to the partners that had the story.
     story_states.start_version(story, version, StoryState.KILLED, "withdrawn by the wire")
@@ -223,4 +224,4 @@ def _hold_for_language(
     else:
         reason = f"held: language {checked.language} is neither German nor English"
     story_states.start_version(story, version, StoryState.HELD, reason)
-    events.record(db, story.id, "held", reason)
+    events.record(db, story.id, Stage.HELD, reason)

@@ -15,13 +15,14 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from services.ingest.sanitize import is_html, text_of
 from shared import ninjs
+from shared.languages import Language
 
 #: Below this many characters of text the detector guesses; the wire's word stands alone.
 MIN_TEXT_CHARS = 40
 #: How sure the detector must be to overrule the wire, or to name a language the wire did not.
 SURE = 0.9
 #: Languages Syndikat handles: German is translated, English passes through.
-HANDLED = ("de", "en")
+HANDLED = tuple(Language)
 
 
 @dataclass(frozen=True)

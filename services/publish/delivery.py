@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import exists, or_, select, update
@@ -25,6 +26,7 @@ from services.publish import embargo, methods, outgoing, partners, retry
 from shared import db as database
 from shared import events, outbox, tasks
 from shared.config import get_settings
+from shared.events import Stage
 from shared.models import (
     Delivery,
     DeliveryAttempt,
@@ -41,12 +43,22 @@ FIRST_SEND_GRACE = timedelta(seconds=30)
 GONE = 410
 
 
-def attempt(delivery_id: int, now: datetime | None = None) -> str:
+class Attempted(StrEnum):
+    """What an attempt at a delivery came to (the task's result)."""
+
+    NOT_DUE = "not due"  # not sendable now: scheduled later, held, disabled, or claimed
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    PARTNER_DISABLED = "partner disabled"  # 410 Gone
+
+
+def attempt(delivery_id: int, now: datetime | None = None) -> Attempted:
     """Send the delivery if it is sendable now; returns what happened."""
     return attempt_all([delivery_id], now)[delivery_id]
 
 
-def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
+def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dict[int, Attempted]:
     """Send several deliveries at the same time (one story to many partners).
 
     They are claimed in one statement; the requests go out in parallel threads, and outcomes
@@ -58,10 +70,10 @@ def attempt_all(delivery_ids: Iterable[int], now: datetime | None = None) -> dic
         return {}
     with database.session() as db:
         claimed = claim(db, ids, now)
-    return dict.fromkeys(ids, "not due") | send_claimed(claimed, now)
+    return dict.fromkeys(ids, Attempted.NOT_DUE) | send_claimed(claimed, now)
 
 
-def send_claimed(claimed: list[int], now: datetime) -> dict[int, str]:
+def send_claimed(claimed: list[int], now: datetime) -> dict[int, Attempted]:
     """Send deliveries whose claim (see `claim`) has committed; returns what happened.
 
     What they send is read after the claim committed, outside the claiming transaction: on
@@ -97,8 +109,8 @@ def _release_claims(claimed: list[int]) -> None:
         log.exception("could not hand back the claims on deliveries %s", claimed)
 
 
-def _send_prepared(prepared: dict[int, outgoing.Sending], now: datetime) -> dict[int, str]:
-    results: dict[int, str] = {}
+def _send_prepared(prepared: dict[int, outgoing.Sending], now: datetime) -> dict[int, Attempted]:
+    results: dict[int, Attempted] = {}
     if not prepared:
         return results
     if len(prepared) == 1:
@@ -169,7 +181,7 @@ def _send(sending: outgoing.Sending) -> tuple[methods.Outcome, float]:
 
 def _record_outcomes(
     outcomes: dict[int, tuple[methods.Outcome, float]], now: datetime
-) -> dict[int, str]:
+) -> dict[int, Attempted]:
     """Record attempts that ended; `outcomes` maps delivery ids to (outcome, seconds taken)."""
     with database.session() as db:
         # One query for them and their partners, and no query between the records: the
@@ -212,7 +224,7 @@ def _record(
     outcome: methods.Outcome,
     started: datetime,
     finished: datetime,
-) -> str:
+) -> Attempted:
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
@@ -237,7 +249,9 @@ def _record(
     return result
 
 
-def _delivered(db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime) -> str:
+def _delivered(
+    db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime
+) -> Attempted:
     delivery.state = DeliveryState.DELIVERED
     delivery.delivered_at = now
     delivery.remote_id = outcome.remote_id or delivery.remote_id
@@ -245,41 +259,41 @@ def _delivered(db: Session, delivery: Delivery, outcome: methods.Outcome, now: d
     if delivery.partner.failing_since is not None:
         delivery.partner.failing_since = None
     events.record(
-        db, delivery.story_id, "delivered", f"{delivery.event} to {delivery.partner.name}"
+        db, delivery.story_id, Stage.DELIVERED, f"{delivery.event} to {delivery.partner.name}"
     )
-    return "delivered"
+    return Attempted.DELIVERED
 
 
-def _gone(db: Session, delivery: Delivery, now: datetime) -> str:
+def _gone(db: Session, delivery: Delivery, now: datetime) -> Attempted:
     """410: the endpoint is gone for good. The delivery waits for the partner to be re-enabled."""
     partner = delivery.partner
     delivery.state = DeliveryState.PENDING
     delivery.next_attempt_at = now
     reason = f"the endpoint answered 410 Gone at {now.isoformat(timespec='seconds')}"
     partners.disable(db, partner, reason, now)
-    events.record(db, delivery.story_id, "delivery_failed", f"{partner.name}: {reason}")
-    return "partner disabled"
+    events.record(db, delivery.story_id, Stage.DELIVERY_FAILED, f"{partner.name}: {reason}")
+    return Attempted.PARTNER_DISABLED
 
 
-def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime) -> str:
+def _failed(db: Session, delivery: Delivery, outcome: methods.Outcome, now: datetime) -> Attempted:
     partner = delivery.partner
     partner.failing_since = partner.failing_since or now
     due = retry.next_attempt_at(delivery.attempts, now, retry_after=outcome.retry_after)
     if due is None:
         delivery.state = DeliveryState.DEAD
         delivery.next_attempt_at = None
-        events.record(db, delivery.story_id, "dead_letter", f"{partner.name}: {outcome.error}")
-        result = "dead"
+        events.record(db, delivery.story_id, Stage.DEAD_LETTER, f"{partner.name}: {outcome.error}")
+        result = Attempted.DEAD
     else:
         delivery.state = DeliveryState.PENDING
         delivery.next_attempt_at = due
         events.record(
             db,
             delivery.story_id,
-            "delivery_failed",
+            Stage.DELIVERY_FAILED,
             f"{partner.name}: {outcome.error}; retry at {due.isoformat(timespec='seconds')}",
         )
-        result = "retrying"
+        result = Attempted.RETRYING
     partners.disable_if_failing_too_long(db, partner, now)
     return result
 

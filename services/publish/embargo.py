@@ -25,12 +25,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.publish import methods
 from shared import events, ninjs, story_states
+from shared.events import Stage
 from shared.models import Delivery, Partner, Story, StoryState, StoryVersion
 
 S = StoryState
-
-EMBARGOED = "embargoed"
-LIFTED = "embargo_lifted"
 
 
 def pending(version: StoryVersion | None, now: datetime) -> datetime | None:
@@ -82,10 +80,17 @@ def mark_story(
     before = pending(_version_before(story, version), now)
     if embargo is None:
         if before is not None:
-            events.record(db, story.id, LIFTED, f"version {version.version} has no embargo ahead")
+            events.record(
+                db,
+                story.id,
+                Stage.EMBARGO_LIFTED,
+                f"version {version.version} has no embargo ahead",
+            )
     else:
         moved = f" (moved from {_iso(before)})" if before not in (None, embargo) else ""
-        events.record(db, story.id, EMBARGOED, f"version {version.version} {until(embargo)}{moved}")
+        events.record(
+            db, story.id, Stage.EMBARGOED, f"version {version.version} {until(embargo)}{moved}"
+        )
     return True, embargo
 
 
@@ -117,6 +122,11 @@ def release_due(db: Session, now: datetime) -> int:
             db, story.id, version.id, S.PUBLISHED, result="embargo release"
         ):
             continue
-        events.record(db, story.id, LIFTED, f"released: the embargo ({_iso(embargo)}) has passed")
+        events.record(
+            db,
+            story.id,
+            Stage.EMBARGO_LIFTED,
+            f"released: the embargo ({_iso(embargo)}) has passed",
+        )
         moved += 1
     return moved

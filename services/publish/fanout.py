@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session, load_only
 
 from services.publish import embargo, filters, methods
 from shared import events
+from shared.events import Stage
 from shared.models import (
     Delivery,
+    DeliveryEvent,
     DeliveryState,
     Partner,
     Story,
@@ -45,9 +47,6 @@ _PLANNING_COLUMNS = (
     Partner.filters,
     Partner.honours_embargoes,
 )
-PUBLISHED = "story.published"
-UPDATED = "story.updated"
-KILLED = "story.killed"
 
 
 def fan_out(db: Session, story_version_id: int) -> int:
@@ -85,13 +84,13 @@ def fan_out(db: Session, story_version_id: int) -> int:
         names = ", ".join(
             sorted(d.partner.name + (" (held)" if d.held_until else "") for d in created)
         )
-        events.record(db, story.id, "fanned_out", f"{len(created)} deliveries: {names}")
+        events.record(db, story.id, Stage.FANNED_OUT, f"{len(created)} deliveries: {names}")
     return len(created)
 
 
 def _events_per_partner(
     db: Session, story: Story, version: StoryVersion, candidate: filters.Candidate | None
-) -> list[tuple[Partner, str]]:
+) -> list[tuple[Partner, DeliveryEvent]]:
     """Which partner gets which event for `version` (a kill when `candidate` is None)."""
     planned = []
     earlier = _deliveries_by_partner(db, story)
@@ -105,11 +104,13 @@ def _events_per_partner(
         in_flight = _cancel_pending(db, prior, f"replaced by version {version.version}")
         reached = sent or in_flight
         if candidate is None:
-            event = KILLED if reached else None
+            event = DeliveryEvent.KILLED if reached else None
         elif prior:
-            event = UPDATED if reached else PUBLISHED  # it was given the story: every version
+            event = (
+                DeliveryEvent.UPDATED if reached else DeliveryEvent.PUBLISHED
+            )  # it was given the story: every version
         elif partner.enabled and filters.matches(partner.filters, candidate):
-            event = PUBLISHED
+            event = DeliveryEvent.PUBLISHED
         else:
             event = None
         if event is not None:
@@ -133,9 +134,9 @@ def _since_last_kill(deliveries: list[Delivery]) -> list[Delivery]:
     """
     prior: list[Delivery] = []
     for delivery in deliveries:
-        prior = [] if delivery.event == KILLED else prior
+        prior = [] if delivery.event == DeliveryEvent.KILLED else prior
         never_left = delivery.state == DeliveryState.CANCELED and delivery.attempts == 0
-        if delivery.event != KILLED and not never_left:
+        if delivery.event != DeliveryEvent.KILLED and not never_left:
             prior.append(delivery)
     return prior
 

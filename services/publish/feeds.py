@@ -20,9 +20,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from services.publish import payload
-from services.publish.fanout import KILLED
 from shared import ninjs
-from shared.models import Delivery, DeliveryState, Partner, Story, Translation, utcnow
+from shared.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryState,
+    Partner,
+    Story,
+    Translation,
+    utcnow,
+)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -62,7 +69,7 @@ def current_stories(db: Session, partner: Partner, limit: int = DEFAULT_LIMIT) -
     )
     deliveries = db.scalars(
         select(Delivery)
-        .where(Delivery.id.in_(latest_per_story), Delivery.event != KILLED)
+        .where(Delivery.id.in_(latest_per_story), Delivery.event != DeliveryEvent.KILLED)
         .order_by(Delivery.delivered_at.desc(), Delivery.id.desc())
         .limit(max(1, min(limit, MAX_LIMIT)))
     ).all()

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.publish import methods, payload
 from shared import ninjs
-from shared.models import Delivery, Story, StoryVersion, Translation
+from shared.models import Delivery, DeliveryEvent, Story, StoryVersion, Translation
 
 log = logging.getLogger(__name__)
-KILLED = "story.killed"
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def _sending(batch: _Batch, delivery: Delivery, now: datetime) -> Sending:
 def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgoing:
     partner = delivery.partner
     story = batch.stories[delivery.story_id]
-    if delivery.event == KILLED:
+    if delivery.event == DeliveryEvent.KILLED:
         version = batch.versions[delivery.story_version_id]
         data = payload.killed_story(story.uri, version, story.source, partner)
     else:
@@ -111,7 +110,7 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
     secrets = partner.signing_secrets(now)
     embargo = batch.embargoes.get(delivery.story_version_id)
     return methods.Outgoing(
-        event=delivery.event,
+        event=DeliveryEvent(delivery.event),
         webhook_id=delivery.webhook_id,
         occurred_at=delivery.created_at,
         endpoint=partner.endpoint or "",

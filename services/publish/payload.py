@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from shared import ninjs
-from shared.models import Partner, Source
+from shared.models import DeliveryEvent, Partner, Source
 
 TEMPLATE_FIELDS = ("source",)
 BYLINE_POLICIES = ("wire", "partner")
@@ -70,5 +70,5 @@ def check_template(template: str) -> str:
     return template
 
 
-def event_body(event: str, occurred_at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def event_body(event: DeliveryEvent, occurred_at: datetime, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": event, "timestamp": occurred_at.isoformat(), "data": data}

@@ -18,9 +18,10 @@ from services.publish import methods
 from services.publish.probe_results import ACCEPTED, FAILED, QUEUED, ProbeResult, record
 from shared import db as database
 from shared import outbox, tasks
-from shared.models import Partner, utcnow
+from shared.languages import Language
+from shared.models import DeliveryEvent, Partner, utcnow
 
-TEST_EVENT = "syndikat.test"
+TEST_EVENT = DeliveryEvent.TEST
 
 
 class NotSent(ValueError):
@@ -113,6 +114,6 @@ def _test_story() -> dict[str, object]:
         "type": "text",
         "version": "1",
         "pubstatus": "usable",
-        "language": "en",
+        "language": Language.ENGLISH,
         "headlines": [{"role": "main", "value": "Syndikat test delivery: please ignore"}],
     }

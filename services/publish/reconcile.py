@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from services.publish.fanout import KILLED
 from shared import events, outbox, tasks
-from shared.models import Delivery, DeliveryState, Story, StoryState, Translation
+from shared.events import Stage
+from shared.models import Delivery, DeliveryEvent, DeliveryState, Story, StoryState, Translation
 from shared.models.translations import PUBLISHABLE
 
 #: Kills older than this are not looked at again: a sweep must stay cheap with years of stories.
@@ -44,7 +44,7 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
     ).all()
     for story in stuck:
         story.updated_at = now  # queued again once per stall period, not on every sweep
-        events.record(db, story.id, "requeued", f"no progress in {stall}: fan-out queued again")
+        events.record(db, story.id, Stage.REQUEUED, f"no progress in {stall}: fan-out queued again")
         outbox.enqueue(db, tasks.FAN_OUT, story_version_id=story.current_version_id)
     return len(stuck)
 
@@ -64,13 +64,13 @@ def _kill_missing() -> object:
     kill = aliased(Delivery)
     return exists().where(
         received.story_id == Story.id,
-        received.event != KILLED,
+        received.event != DeliveryEvent.KILLED,
         received.state == DeliveryState.DELIVERED,
         ~exists().where(
             and_(
                 kill.story_id == Story.id,
                 kill.partner_id == received.partner_id,
-                kill.event == KILLED,
+                kill.event == DeliveryEvent.KILLED,
                 kill.id > received.id,
             )
         ),

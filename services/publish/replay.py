@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.publish import methods
 from shared import events, outbox, tasks
+from shared.events import Stage
 from shared.models import Delivery, DeliveryState, Partner
 
 
@@ -43,7 +44,7 @@ def replay(db: Session, delivery: Delivery, now: datetime, requested_by: str | N
     events.record(
         db,
         delivery.story_id,
-        "replayed",
+        Stage.REPLAYED,
         f"{delivery.event} to {delivery.partner.name}{by}",
         delivery_id=delivery.id,
         webhook_id=delivery.webhook_id,

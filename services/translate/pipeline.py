@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -35,6 +36,8 @@ from services.translate.glossary import GlossarySnapshot
 from shared import db as database
 from shared import engine_routes, events, outbox, story_states, tasks
 from shared.config import get_settings
+from shared.events import Stage
+from shared.languages import Language
 from shared.models import (
     Source,
     Story,
@@ -47,11 +50,26 @@ from shared.models import (
 )
 
 log = logging.getLogger(__name__)
-SOURCE_LANGUAGE = "de"
-TARGET_LANGUAGE = "en"
+SOURCE_LANGUAGE = Language.GERMAN
+TARGET_LANGUAGE = Language.ENGLISH
 PASSTHROUGH = "passthrough"
-#: What a task returns when its version is no longer the story's to move (see story_states).
-MOVED_ON = "done; the story moved on meanwhile, so its state stays"
+
+
+class Translated(StrEnum):
+    """What a translation task came to (its result)."""
+
+    TRANSLATED = "translated"
+    NEEDS_REVIEW = "needs review"
+    HELD = "held"  # not German: nothing to translate it from
+    AWAITING_ENGINE = "awaiting engine"
+    ALREADY_TRANSLATED = "already translated"
+    MISSING = "missing"
+    SUPERSEDED = "superseded"
+    KILLED = "not translated: the story was killed"
+    #: The story's state does not allow translating it (held, say); the timeline says why.
+    NOT_NOW = "not translated: the story's state does not allow it"
+    #: The version is no longer the story's to move (see story_states).
+    MOVED_ON = "done; the story moved on meanwhile, so its state stays"
 
 
 @dataclass(frozen=True)
@@ -93,10 +111,10 @@ def configured_engine(setting: str | None = None) -> Engine:
     return load_engine(setting or get_settings().engine)
 
 
-def translate_version(story_version_id: int) -> str:
+def translate_version(story_version_id: int) -> Translated:
     """Translate a version unless that already happened; returns what was done."""
     work = _claim(story_version_id)
-    if isinstance(work, str):
+    if not isinstance(work, Work):
         return work
     if work.language == TARGET_LANGUAGE:
         return _store_passthrough(work)
@@ -218,30 +236,30 @@ def _engine_english(
     return english
 
 
-def _claim(story_version_id: int) -> Work | str:
+def _claim(story_version_id: int) -> Work | Translated:
     with database.session() as db:
         version = db.get(StoryVersion, story_version_id)
         if version is None:
-            return "missing"
+            return Translated.MISSING
         story = version.story
         stored = db.scalar(select(Translation).where(Translation.story_version_id == version.id))
         if stored is not None:
             _settle(db, story, version, stored)
-            return "already translated"
+            return Translated.ALREADY_TRANSLATED
         if story.current_version_id != version.id:
-            events.record(db, story.id, "skipped", f"version {version.version} was superseded")
-            return "superseded"
+            events.record(db, story.id, Stage.SKIPPED, f"version {version.version} was superseded")
+            return Translated.SUPERSEDED
         if version.kind == VersionKind.KILL or story.state == StoryState.KILLED:
-            return "not translated: the story was killed"  # whatever queued it by mistake
+            return Translated.KILLED  # whatever queued it by mistake
         retrying = story.state == StoryState.AWAITING_ENGINE
         if not story_states.move(
             db, story.id, version.id, StoryState.TRANSLATING, result="translation task"
         ):
-            return f"not translated: the story is {story.state}"
+            return Translated.NOT_NOW
         routed = _routed_engine(db, version)
         routing = f", routed to {routed} by its source" if routed else ""
         if not retrying:  # a waiting story's tries are not written down one by one
-            events.record(db, story.id, "translating", f"version {version.version}{routing}")
+            events.record(db, story.id, Stage.TRANSLATING, f"version {version.version}{routing}")
         glossary = glossaries.snapshot(db)
         return Work(
             version.id,
@@ -295,11 +313,11 @@ def _move_on(
         db, story_id, version_id, StoryState.NEEDS_REVIEW, reasons, result=result
     )
     if moved:
-        events.record(db, story_id, "needs_review", reasons)
+        events.record(db, story_id, Stage.NEEDS_REVIEW, reasons)
     return moved
 
 
-def _store(work: Work, rendering: Rendering, failures: list[str]) -> str:
+def _store(work: Work, rendering: Rendering, failures: list[str]) -> Translated:
     passed = not rendering.problems
     try:
         with database.session() as db:
@@ -322,26 +340,26 @@ def _store(work: Work, rendering: Rendering, failures: list[str]) -> str:
             )
             if failures:
                 detail = f"{'; '.join(failures)}; using {rendering.engine}"
-                events.record(db, work.story_id, "engine_fallback", detail)
+                events.record(db, work.story_id, Stage.ENGINE_FALLBACK, detail)
             waiting.end_wait(db, db.get_one(Story, work.story_id))
             reused = len(rendering.units) - len(rendering.from_engine)
             events.record(
                 db,
                 work.story_id,
-                "translated",
+                Stage.TRANSLATED,
                 f"by {rendering.engine}: {len(rendering.from_engine)} sentences translated, "
                 f"{reused} from memory",
             )
             problems = [problem.message for problem in rendering.problems]
             moved = _move_on(db, work.story_id, work.version_id, work.version, passed, problems)
     except IntegrityError:
-        return "already translated"  # a redelivered copy of this task got there first
+        return Translated.ALREADY_TRANSLATED  # a redelivered copy of this task got there first
     if not moved:
-        return MOVED_ON
-    return "translated" if passed else "needs review"
+        return Translated.MOVED_ON
+    return Translated.TRANSLATED if passed else Translated.NEEDS_REVIEW
 
 
-def _store_passthrough(work: Work) -> str:
+def _store_passthrough(work: Work) -> Translated:
     try:
         with database.session() as db:
             db.add(
@@ -352,26 +370,26 @@ def _store_passthrough(work: Work) -> str:
                     ninjs=work.doc | {"language": TARGET_LANGUAGE},
                 )
             )
-            events.record(db, work.story_id, "translated", "English source, passed through")
+            events.record(db, work.story_id, Stage.TRANSLATED, "English source, passed through")
             waiting.end_wait(db, db.get_one(Story, work.story_id))
             moved = _move_on(db, work.story_id, work.version_id, work.version, True, [])
     except IntegrityError:
-        return "already translated"
-    return "translated" if moved else MOVED_ON
+        return Translated.ALREADY_TRANSLATED
+    return Translated.TRANSLATED if moved else Translated.MOVED_ON
 
 
-def _hold(work: Work, reason: str) -> str:
+def _hold(work: Work, reason: str) -> Translated:
     with database.session() as db:
         if not story_states.move(
             db, work.story_id, work.version_id, StoryState.HELD, reason, result=f"hold: {reason}"
         ):
-            return MOVED_ON
+            return Translated.MOVED_ON
         waiting.end_wait(db, db.get_one(Story, work.story_id))
-        events.record(db, work.story_id, "held", reason)
-    return "held"
+        events.record(db, work.story_id, Stage.HELD, reason)
+    return Translated.HELD
 
 
-def _wait_for_engine(work: Work, reason: str) -> str:
+def _wait_for_engine(work: Work, reason: str) -> Translated:
     log.warning(
         "translation waits for an engine: %s", reason, extra={"story_id": str(work.story_id)}
     )
@@ -379,5 +397,5 @@ def _wait_for_engine(work: Work, reason: str) -> str:
         story = db.get_one(Story, work.story_id)
         result = f"no engine for version {work.version}"
         if not waiting.wait(db, story, work.version_id, reason, utcnow(), result):
-            return MOVED_ON
-    return "awaiting engine"
+            return Translated.MOVED_ON
+    return Translated.AWAITING_ENGINE

@@ -18,6 +18,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from services.translate import numbers, segments
 from services.translate.glossary import GlossarySnapshot
 from services.translate.segments import Block
+from shared.languages import Language
 from shared.models import TermKind
 
 #: A block whose English is shorter than this share of the German, or longer than the multiple,
@@ -108,7 +109,7 @@ def _language(de: Block, en: Block, where: str, glossary: GlossarySnapshot) -> l
     if len(re.findall(r"[^\W\d_]{2,}", text)) < MIN_WORDS_CHECKED:
         return []
     language, confidence = _identifier().classify(text)
-    if language == "de" and confidence >= GERMAN_CONFIDENCE:
+    if language == Language.GERMAN and confidence >= GERMAN_CONFIDENCE:
         return [Problem("language", where, f"still German: {_excerpt(en.text)}")]
     return []
 
@@ -148,5 +149,5 @@ def _identifier() -> LanguageIdentifier:
     # Only German or English matter here; deciding between the two is far more reliable than
     # picking one of 97 languages for a short paragraph.
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(["de", "en"])
+    identifier.set_languages(list(Language))
     return identifier

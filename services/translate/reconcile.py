@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import events, outbox, tasks
+from shared.events import Stage
 from shared.models import Story, StoryState
 
 WAITING_FOR_TRANSLATION = (StoryState.RECEIVED, StoryState.TRANSLATING)
@@ -36,6 +37,8 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
     for story in stuck:
         # Touching the story restarts its stall clock: queued again once, not on every sweep.
         story.updated_at = now
-        events.record(db, story.id, "requeued", f"no progress in {stall}: translation queued again")
+        events.record(
+            db, story.id, Stage.REQUEUED, f"no progress in {stall}: translation queued again"
+        )
         outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=story.current_version_id)
     return len(stuck)

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from services.translate import bylines, house_style, markup, memory, qa, segments
 from services.translate import glossary as glossaries
 from shared import events, outbox, story_states, tasks
+from shared.events import Stage
+from shared.languages import Language
 from shared.models import Story, StoryState, StoryVersion, Translation, TranslationStatus
 from shared.models.memory import REVIEWER
 
-TARGET_LANGUAGE = "en"
+TARGET_LANGUAGE = Language.ENGLISH
 MAX_EDIT_LENGTH = 5000
 
 
@@ -83,7 +85,7 @@ def edit_segment(
     waiting_because = _waiting_because(translation.qa, reviewer)
     _move(db, story, translation, StoryState.NEEDS_REVIEW, waiting_because)
     memory.remember_edit(db, units[index]["source"], english, glossary.version)
-    events.record(db, story.id, "translation_edited", f"segment {index} by {reviewer}")
+    events.record(db, story.id, Stage.TRANSLATION_EDITED, f"segment {index} by {reviewer}")
     return describe(db, story_id)
 
 
@@ -94,7 +96,7 @@ def approve(db: Session, story_id: uuid.UUID, reviewer: str) -> dict[str, Any]:
     _move(db, story, translation, StoryState.READY, f"approved by {reviewer}")
     translation.status = TranslationStatus.APPROVED
     open_problems = len(translation.qa.get("problems") or [])
-    events.record(db, story.id, "approved", f"by {reviewer}", open_qa_problems=open_problems)
+    events.record(db, story.id, Stage.APPROVED, f"by {reviewer}", open_qa_problems=open_problems)
     outbox.enqueue(db, tasks.FAN_OUT, story_version_id=translation.story_version_id)
     return describe(db, story_id)
 

@@ -22,6 +22,7 @@ from lxml import html
 
 from services.translate import markup
 from services.translate.markup import Token
+from shared.languages import Language
 
 TRANSLATED_FIELDS = ("headlines", "descriptions", "bodies")
 
@@ -77,7 +78,7 @@ class Segmented:
 
 
 def blocks_of(doc: dict[str, Any]) -> list[Block]:
-    return [block for block, _ in _walk(copy.deepcopy(doc))]
+    return [block for block, _ in _walk(copy.deepcopy(doc)).places]
 
 
 def segment(doc: dict[str, Any]) -> Segmented:
@@ -102,11 +103,12 @@ def rebuild(
     if len(english) != len(segmented.units):
         raise ValueError(f"{len(english)} translations for {len(segmented.units)} units")
     english_doc = copy.deepcopy(doc)
-    writes = list(_walk(english_doc))
+    walked = _walk(english_doc)
     block_tokens = _english_blocks(segmented, english, polish)
-    for index in reversed(range(len(writes))):  # last first: earlier runs keep their positions
-        block, write = writes[index]
-        write(block_tokens[index], block.elements)
+    for (block, place), tokens in zip(walked.places, block_tokens, strict=True):
+        place.write(tokens, block.elements)
+    for body in walked.bodies:
+        body.save()
     english_doc["language"] = language
     return english_doc
 
@@ -137,7 +139,7 @@ def _english_blocks(
 @cache
 def _segmenter() -> pysbd.Segmenter:
     # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober").
-    return pysbd.Segmenter(language="de", clean=False)
+    return pysbd.Segmenter(language=Language.GERMAN, clean=False)
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -161,51 +163,63 @@ def _units(index: int, block: Block) -> Iterator[Unit]:
 
 
 # -- walking a story -------------------------------------------------------------------------------
+#
+# Two passes: `_walk` finds every block in document order with the place it came from; then
+# `rebuild` writes each place's English in that order, and serialises each HTML body once all its
+# runs are written. A run finds its children by the structural elements around it, not by
+# position, so writing one run leaves the others' places as they were.
 
-Write = Callable[[list[Token], list[tuple[str, dict[str, str]]]], None]
+Elements = list[tuple[str, dict[str, str]]]
 
 
-def _walk(doc: dict[str, Any]) -> Iterator[tuple[Block, Write]]:
-    """Every block in document order, with a function that writes new content in its place."""
+@dataclass
+class _PlainValue:
+    item: dict[str, Any]
+
+    def write(self, tokens: list[Token], _elements: Elements) -> None:
+        self.item["value"] = markup.plain(tokens)
+
+
+@dataclass
+class _HtmlBody:
+    """An HTML-bearing ninjs item, parsed: its runs are written into `root`, then `save`d."""
+
+    item: dict[str, Any]
+    root: Any
+
+    def save(self) -> None:
+        children = "".join(html.tostring(child, encoding="unicode") for child in self.root)
+        self.item["value"] = (self.root.text or "") + children
+
+
+@dataclass
+class _Walked:
+    places: list[tuple[Block, _PlainValue | _Run]] = dataclasses.field(default_factory=list)
+    bodies: list[_HtmlBody] = dataclasses.field(default_factory=list)
+
+
+def _walk(doc: dict[str, Any]) -> _Walked:
+    """Every block of `doc` in document order, with the place its content is written back to."""
+    walked = _Walked()
     for field_name in TRANSLATED_FIELDS:
         for position, item in enumerate(doc.get(field_name) or []):
             where = f"{field_name}[{position}]"
             if "html" in str(item.get("contenttype", "")):
-                yield from _html_blocks(item, where)
+                _walk_html(item, where, walked)
             elif str(item.get("value") or "").strip():
-                yield Block(where, "", [markup.Text(str(item["value"]))]), _plain_writer(item)
+                block = Block(where, "", [markup.Text(str(item["value"]))])
+                walked.places.append((block, _PlainValue(item)))
+    return walked
 
 
-def _plain_writer(item: dict[str, Any]) -> Write:
-    def write(tokens: list[Token], _elements: list[tuple[str, dict[str, str]]]) -> None:
-        item["value"] = markup.plain(tokens)
-
-    return write
-
-
-def _html_blocks(item: dict[str, Any], where: str) -> Iterator[tuple[Block, Write]]:
-    root = html.fragment_fromstring(item.get("value") or "", create_parent="div")
-    found = [(run, block) for run in _runs(root, "") if (block := run.block(where)).text.strip()]
-    pending = len(found)
-
-    def serialise_when_all_written() -> None:
-        nonlocal pending
-        pending -= 1
-        if pending == 0:
-            item["value"] = (root.text or "") + "".join(
-                html.tostring(child, encoding="unicode") for child in root
-            )
-
-    for run, block in found:
-        yield block, _run_writer(run, serialise_when_all_written)
-
-
-def _run_writer(run: _Run, done: Callable[[], None]) -> Write:
-    def write(tokens: list[Token], elements: list[tuple[str, dict[str, str]]]) -> None:
-        run.replace(tokens, elements)
-        done()
-
-    return write
+def _walk_html(item: dict[str, Any], where: str, walked: _Walked) -> None:
+    body = _HtmlBody(item, html.fragment_fromstring(item.get("value") or "", create_parent="div"))
+    found = [
+        (block, run) for run in _runs(body.root, "") if (block := run.block(where)).text.strip()
+    ]
+    if found:  # a body without text is left exactly as it came
+        walked.places.extend(found)
+        walked.bodies.append(body)
 
 
 @dataclass
@@ -213,44 +227,53 @@ class _Run:
     """Text and inline children of `parent` between two structural children (or the ends)."""
 
     parent: Any
-    start: int
-    stop: int
+    #: The structural child before the run (None: it starts at the parent's text).
+    after: Any
+    #: The structural child after the run (None: it runs to the parent's end).
+    before: Any
     path: str
 
     def block(self, where: str) -> Block:
-        elements: list[tuple[str, dict[str, str]]] = []
+        elements: Elements = []
         tokens: list[Token] = [markup.Text(self._lead())]
-        for child in self.parent[self.start : self.stop]:
+        for child in self._children():
             tokens.extend(_element_tokens(child, elements))
             tokens.append(markup.Text(child.tail or ""))
         return Block(where, self.path, markup.tidy(tokens), elements)
 
-    def _lead(self) -> str:
-        return (self.parent.text if self.start == 0 else self.parent[self.start - 1].tail) or ""
-
-    def replace(self, tokens: list[Token], elements: list[tuple[str, dict[str, str]]]) -> None:
+    def write(self, tokens: list[Token], elements: Elements) -> None:
         lead, children = _build(tokens, elements)
-        for child in list(self.parent[self.start : self.stop]):
+        for child in self._children():
             self.parent.remove(child)
+        start = self._start()
         for offset, child in enumerate(children):
-            self.parent.insert(self.start + offset, child)
-        if self.start == 0:
+            self.parent.insert(start + offset, child)
+        if self.after is None:
             self.parent.text = lead
         else:
-            self.parent[self.start - 1].tail = lead
+            self.after.tail = lead
+
+    def _start(self) -> int:
+        return 0 if self.after is None else self.parent.index(self.after) + 1
+
+    def _children(self) -> list[Any]:
+        stop = len(self.parent) if self.before is None else self.parent.index(self.before)
+        return list(self.parent[self._start() : stop])
+
+    def _lead(self) -> str:
+        return (self.parent.text if self.after is None else self.after.tail) or ""
 
 
 def _runs(element: Any, path: str) -> Iterator[_Run]:
-    children = list(element)
-    start = 0
-    for index, child in enumerate(children):
+    after = None
+    for child in element:
         if _is_inline(child):
             continue
-        yield _Run(element, start, index, path)
+        yield _Run(element, after, child, path)
         if isinstance(child.tag, str):
             yield from _runs(child, f"{path}/{child.tag}".lstrip("/"))
-        start = index + 1
-    yield _Run(element, start, len(children), path)
+        after = child
+    yield _Run(element, after, None, path)
 
 
 def _is_inline(element: Any) -> bool:

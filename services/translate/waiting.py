@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shared import db as database
 from shared import events, outbox, story_states, tasks
 from shared.config import get_settings
+from shared.events import Stage
 from shared.models import Story, StoryState
 
 #: Most stories one `retry_waiting` run queues; the rest are due still and go in the next runs.
@@ -41,7 +42,7 @@ def wait(
         return True  # a retry that failed again: `queue_due` has already set the next try
     story.engine_tries = 0
     story.engine_retry_at = now + delay_after(0)
-    events.record(db, story.id, "awaiting_engine", reason)
+    events.record(db, story.id, Stage.AWAITING_ENGINE, reason)
     return True
 
 
@@ -52,7 +53,7 @@ def end_wait(db: Session, story: Story) -> None:
     tries = story.engine_tries
     story.engine_retry_at = None
     story.engine_tries = 0
-    events.record(db, story.id, "resumed", f"an engine answered after {tries} retries")
+    events.record(db, story.id, Stage.RESUMED, f"an engine answered after {tries} retries")
 
 
 def queue_due(db: Session, now: datetime, limit: int = RETRY_BATCH) -> list[int]:

@@ -1,7 +1,7 @@
 """Every table Syndikat keeps, on one declarative base."""
 
 from shared.models.base import Base, utcnow
-from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryState
+from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
 from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.memory import MemoryEntry
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Delivery",
     "DeliveryAttempt",
+    "DeliveryEvent",
     "DeliveryState",
     "EngineUsage",
     "Glossary",

@@ -21,6 +21,16 @@ class DeliveryState(StrEnum):
     CANCELED = "canceled"  # never sent: a later version or a kill of the story replaced it
 
 
+class DeliveryEvent(StrEnum):
+    """What a delivery tells its partner: the `type` of the webhook event, stored per delivery."""
+
+    PUBLISHED = "story.published"
+    UPDATED = "story.updated"
+    KILLED = "story.killed"
+    #: A partner's connection test (`services.publish.probe`); sent, never stored.
+    TEST = "syndikat.test"
+
+
 def new_webhook_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
@@ -42,7 +52,7 @@ class Delivery(Base):
     story_version_id: Mapped[int] = mapped_column(
         ForeignKey("story_versions.id", ondelete="CASCADE")
     )
-    event: Mapped[str] = mapped_column(String(40), default="story.published")
+    event: Mapped[str] = mapped_column(String(40), default=DeliveryEvent.PUBLISHED)
     #: Fixed when the delivery is created, so every retry carries the same id.
     webhook_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_webhook_id)
     state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)

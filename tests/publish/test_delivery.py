@@ -8,6 +8,7 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from services.publish import delivery
+from services.publish.delivery import Attempted
 from shared.models import Delivery, DeliveryAttempt
 from tests.support.factories import add_partner, new_secret
 from tests.support.publishing import fan_out, only_delivery, translated_version
@@ -39,14 +40,14 @@ def test_a_delivery_is_signed_and_a_failure_is_retried_with_the_same_webhook_id(
     delivery_id = db.scalars(select(Delivery.id)).one()
     partner_site.script.append(Answer(status=500, body=b"oops"))
 
-    assert delivery.attempt(delivery_id) == "retrying"
+    assert delivery.attempt(delivery_id) == Attempted.RETRYING
     failed = db.get_one(Delivery, delivery_id)
     assert failed.state == "pending" and failed.last_status_code == 500
     assert failed.next_attempt_at > clock.now
-    assert delivery.attempt(delivery_id) == "not due"  # the schedule is respected
+    assert delivery.attempt(delivery_id) == Attempted.NOT_DUE  # the schedule is respected
 
     later = failed.next_attempt_at + timedelta(seconds=1)
-    assert delivery.attempt(delivery_id, now=later) == "delivered"
+    assert delivery.attempt(delivery_id, now=later) == Attempted.DELIVERED
 
     first, second = partner_site.requests
     assert first.headers["webhook-id"] == second.headers["webhook-id"] == failed.webhook_id
@@ -70,7 +71,7 @@ def test_a_kill_goes_only_to_partners_that_had_the_story(db, wire, partner_site)
     add_partner(db, "had-it", endpoint=partner_site.url)
     version_id = translated_version(db)
     fan_out(db, version_id)
-    assert delivery.attempt(only_delivery(db, "had-it").id) == "delivered"
+    assert delivery.attempt(only_delivery(db, "had-it").id) == Attempted.DELIVERED
     add_partner(db, "came-later", endpoint=partner_site.url)
     kill_id = translated_version(db, version="2", pubstatus="canceled")
 
@@ -78,5 +79,5 @@ def test_a_kill_goes_only_to_partners_that_had_the_story(db, wire, partner_site)
 
     kill = db.scalars(select(Delivery).where(Delivery.event == "story.killed")).one()
     assert kill.partner.name == "had-it"
-    assert delivery.attempt(kill.id) == "delivered"
+    assert delivery.attempt(kill.id) == Attempted.DELIVERED
     assert partner_site.requests[-1].json()["data"]["pubstatus"] == "canceled"

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.publish import delivery, retry
+from services.publish.delivery import Attempted
 from shared.config import get_settings
 from shared.models import StoryEvent
 from tests.support.factories import add_partner
@@ -98,14 +99,14 @@ def test_a_delivery_that_always_fails_becomes_a_dead_letter_after_a_day(
     target = only_delivery(db, "down")
 
     start = now = clock.now
-    while (outcome := delivery.attempt(target.id, now=now)) == "retrying":
+    while (outcome := delivery.attempt(target.id, now=now)) == Attempted.RETRYING:
         due = current(db, target).next_attempt_at
         assert delivery.due_deliveries(db, due - timedelta(seconds=1)) == []
         assert delivery.due_deliveries(db, due) == [target.id]
         now = clock.set_to(due)
 
     dead = current(db, target)
-    assert outcome == "dead" and dead.state == "dead"
+    assert outcome == Attempted.DEAD and dead.state == "dead"
     assert dead.attempts == retry.MAX_ATTEMPTS == len(partner_site.requests)
     assert now - start >= timedelta(hours=24)
     assert {r.headers["webhook-id"] for r in partner_site.requests} == {dead.webhook_id}

@@ -16,6 +16,7 @@ from services.publish import reconcile as publish_reconcile
 from services.publish import tasks as publish_tasks
 from services.translate import pipeline, review
 from services.translate import reconcile as translate_reconcile
+from services.translate.pipeline import Translated
 from shared import tasks
 from shared.config import get_settings
 from shared.models import Delivery, Story, StoryEvent, Translation, utcnow
@@ -77,7 +78,7 @@ def test_a_kill_arriving_mid_translation_leaves_the_story_killed_and_sends_nothi
     slow_engine.finish()
     translating.join()
 
-    assert outcome == [pipeline.MOVED_ON]
+    assert outcome == [Translated.MOVED_ON]
     story = the_story(db)
     assert (story.state, story.current_version_id) == ("killed", kill)
     assert db.scalars(select(Translation.story_version_id)).all() == [first]  # kept
@@ -100,12 +101,12 @@ def test_a_slow_version_1_never_moves_a_story_published_at_version_2(
     translating, outcome = in_background(lambda: pipeline.translate_version(first))
 
     second = store_story(db, fixture_story("de-stadion.json", version="2"))
-    assert pipeline.translate_version(second) == "translated"
+    assert pipeline.translate_version(second) == Translated.TRANSLATED
     publish_tasks.fan_out(second)
     slow_engine.finish()
     translating.join()
 
-    assert outcome == [pipeline.MOVED_ON]
+    assert outcome == [Translated.MOVED_ON]
     story = the_story(db)
     assert (story.state, story.current_version_id) == ("published", second)
     late = db.scalars(select(Translation).where(Translation.story_version_id == first)).one()
@@ -128,7 +129,7 @@ def test_a_translate_task_delivered_twice_translates_and_moves_the_story_once(
         thread.join()
 
     outcomes = sorted(outcome for _, results in copies for outcome in results)
-    assert outcomes == ["already translated", "translated"]
+    assert outcomes == [Translated.ALREADY_TRANSLATED, Translated.TRANSLATED]
     assert the_story(db).state == "ready"
     assert len(db.scalars(select(Translation)).all()) == 1
     assert queued(db, tasks.FAN_OUT) == [{"story_version_id": version}]
@@ -152,7 +153,7 @@ def test_a_fan_out_delivered_twice_publishes_and_sends_once(db, wire, partner_si
 def test_a_killed_story_moves_again_only_when_its_source_sends_a_new_version(db, wire):
     translated_version(db)
     kill = store_story(db, fixture_story(version="2", pubstatus="canceled"))
-    assert pipeline.translate_version(kill) == "not translated: the story was killed"
+    assert pipeline.translate_version(kill) == Translated.KILLED
     assert the_story(db).state == "killed"
 
     again = translated_version(db, version="3")
@@ -168,7 +169,7 @@ def test_the_translation_sweep_requeues_a_story_left_waiting_on_a_stored_transla
     db.commit()
     assert requeued_by_the_sweeps(db) == 1
 
-    assert pipeline.translate_version(version) == "already translated"
+    assert pipeline.translate_version(version) == Translated.ALREADY_TRANSLATED
 
     assert the_story(db).state == "ready"
     assert queued(db, tasks.FAN_OUT) == [{"story_version_id": version}] * 2
@@ -184,7 +185,7 @@ def test_the_engine_retry_stops_for_a_story_left_awaiting_an_engine_with_its_eng
     db.commit()
     assert pipeline.versions_awaiting_engine() == [version]
 
-    assert pipeline.translate_version(version) == "already translated"
+    assert pipeline.translate_version(version) == Translated.ALREADY_TRANSLATED
 
     assert the_story(db).state == "ready"
     assert pipeline.versions_awaiting_engine() == []

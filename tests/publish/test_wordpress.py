@@ -30,7 +30,7 @@ from services.publish.methods.wordpress import post_content, post_slug
 from services.publish.methods.wordpress_api import rest_url
 from services.translate import pipeline
 from shared import http
-from shared.models import Delivery, Partner, Source, Story, utcnow
+from shared.models import Delivery, DeliveryEvent, Partner, Source, Story, utcnow
 from tests.conftest import CLOCK_START
 from tests.support import wordpress
 from tests.support.factories import add_partner, add_source, fixture_story
@@ -40,7 +40,6 @@ from tests.support.lossy_proxy import LosesFirstPostAnswer
 pytestmark = pytest.mark.timeout(900)
 
 WORDPRESS = method_for("wordpress")
-KILLED = "story.killed"
 
 
 def english_story(**changes: Any) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def outgoing(
     story: dict[str, Any],
     endpoint: str,
     credentials: dict[str, Any],
-    event: str = "story.published",
+    event: DeliveryEvent = DeliveryEvent.PUBLISHED,
     remote_id: str | None = None,
 ) -> Outgoing:
     return Outgoing(
@@ -201,7 +200,7 @@ def test_an_update_edits_the_same_post(site, admin):
     }
 
     second = WORDPRESS.send(
-        outgoing(corrected, endpoint, editor_login(site), "story.updated", first.remote_id)
+        outgoing(corrected, endpoint, editor_login(site), DeliveryEvent.UPDATED, first.remote_id)
     )
 
     assert second.ok, second.error
@@ -221,10 +220,10 @@ def test_a_kill_moves_the_post_to_the_trash_and_a_repeated_kill_still_succeeds(s
     kill = {"uri": "urn:any", "version": "2", "pubstatus": "canceled"}
 
     killed = WORDPRESS.send(
-        outgoing(kill, endpoint, editor_login(site), "story.killed", published.remote_id)
+        outgoing(kill, endpoint, editor_login(site), DeliveryEvent.KILLED, published.remote_id)
     )
     again = WORDPRESS.send(
-        outgoing(kill, endpoint, editor_login(site), "story.killed", published.remote_id)
+        outgoing(kill, endpoint, editor_login(site), DeliveryEvent.KILLED, published.remote_id)
     )
 
     assert (killed.ok, killed.remote_id) == (True, published.remote_id)
@@ -303,7 +302,11 @@ def test_an_update_of_a_post_deleted_on_the_site_says_so(site, admin):
 
     outcome = WORDPRESS.send(
         outgoing(
-            english_story(), endpoint, editor_login(site), "story.updated", published.remote_id
+            english_story(),
+            endpoint,
+            editor_login(site),
+            DeliveryEvent.UPDATED,
+            published.remote_id,
         )
     )
 
@@ -431,7 +434,9 @@ def test_an_update_after_a_lost_creation_answer_corrects_the_one_post(
 def test_a_kill_of_a_story_never_posted_is_done_once_the_lookup_finds_nothing(site, admin):
     kill = {"uri": f"urn:syndikat:test:{uuid.uuid4().hex}", "version": "2", "pubstatus": "canceled"}
 
-    outcome = WORDPRESS.send(outgoing(kill, f"{site.url}/wp-json/", editor_login(site), KILLED))
+    outcome = WORDPRESS.send(
+        outgoing(kill, f"{site.url}/wp-json/", editor_login(site), DeliveryEvent.KILLED)
+    )
 
     assert (outcome.ok, outcome.remote_id) == (True, None)
     assert outcome.extra == {"no_post_with_slug": slug_of(kill)}
@@ -469,8 +474,8 @@ def test_a_kill_with_no_recorded_post_trashes_the_post_carrying_the_storys_slug(
     published = WORDPRESS.send(outgoing(story, endpoint, editor_login(site)))
     kill = {"uri": story["uri"], "version": "2", "pubstatus": "canceled"}
 
-    killed = WORDPRESS.send(outgoing(kill, endpoint, editor_login(site), KILLED))
-    again = WORDPRESS.send(outgoing(kill, endpoint, editor_login(site), KILLED))
+    killed = WORDPRESS.send(outgoing(kill, endpoint, editor_login(site), DeliveryEvent.KILLED))
+    again = WORDPRESS.send(outgoing(kill, endpoint, editor_login(site), DeliveryEvent.KILLED))
 
     assert (killed.ok, killed.remote_id) == (True, published.remote_id), killed.error
     assert post_as_admin_sees_it(admin, published.remote_id)["status"] == "trash"
@@ -587,7 +592,7 @@ def test_a_kill_with_no_recorded_post_looks_it_up_and_is_retried_if_it_cannot(sc
     kill = {"uri": "urn:any", "version": "2", "pubstatus": "canceled"}
     scripted.answers.append(httpx.Response(503, text="<html>maintenance</html>"))
 
-    outcome = WORDPRESS.send(outgoing(kill, FAKE_SITE, SOME_LOGIN, "story.killed"))
+    outcome = WORDPRESS.send(outgoing(kill, FAKE_SITE, SOME_LOGIN, DeliveryEvent.KILLED))
 
     [lookup] = scripted.requests
     assert (lookup.method, lookup.url.params["slug"]) == (
@@ -599,7 +604,7 @@ def test_a_kill_with_no_recorded_post_looks_it_up_and_is_retried_if_it_cannot(sc
 
 def test_a_delivery_without_a_story_id_finds_no_post_and_says_so(scripted):
     kill = {"uri": "urn:any", "version": "2", "pubstatus": "canceled"}
-    nameless = replace(outgoing(kill, FAKE_SITE, SOME_LOGIN, "story.killed"), story_id="")
+    nameless = replace(outgoing(kill, FAKE_SITE, SOME_LOGIN, DeliveryEvent.KILLED), story_id="")
 
     outcome = WORDPRESS.send(nameless)
 
@@ -613,7 +618,7 @@ def test_an_update_that_lifts_the_embargo_publishes_the_scheduled_post(scripted,
         httpx.Response(200, json={"id": 7, "status": "publish"}),
     ]
     story = english_story(subjects=[], places=[], organisations=[])
-    update = outgoing(story, FAKE_SITE, SOME_LOGIN, "story.updated", remote_id="7")
+    update = outgoing(story, FAKE_SITE, SOME_LOGIN, DeliveryEvent.UPDATED, remote_id="7")
 
     outcome = WORDPRESS.send(dataclasses.replace(update, honours_embargoes=True))
 

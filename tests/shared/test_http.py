@@ -8,6 +8,8 @@ tests/hostile/test_partner_urls.py; here: DNS rebinding, the allow list, redirec
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -80,3 +82,38 @@ def test_redirects_are_not_followed(partner_site):
         answer = client.post(partner_site.url, content=b"{}")
     assert answer.status_code == 302
     assert [r.path for r in partner_site.requests] == ["/hook"]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("Sat, 01 Jan 2000 00:00:00 GMT", 0.0),  # a date already past: no wait
+        ("", None),
+        (None, None),
+        ("-5", None),
+        ("1.5", None),
+        ("soon", None),
+    ],
+)
+def test_retry_after_reads_delta_seconds_and_refuses_what_is_not(value, seconds):
+    assert http.parse_retry_after(value) == seconds
+
+
+def test_retry_after_as_an_http_date_counts_from_syndikats_clock(clock):
+    in_ten_minutes = format_datetime(clock.now + timedelta(minutes=10), usegmt=True)
+
+    assert http.parse_retry_after(in_ten_minutes) == 600.0
+    clock.advance(minutes=4)
+    assert http.parse_retry_after(in_ten_minutes) == 360.0
+
+
+@pytest.mark.parametrize(("status", "seconds"), [(429, 90.0), (503, 90.0), (500, None)])
+def test_only_a_429_or_503_answer_asks_to_wait(partner_site, status, seconds):
+    from tests.support.receiver import Answer
+
+    partner_site.script.append(Answer(status=status, headers={"Retry-After": "90"}))
+    with http.client(timeout=2) as client:
+        answer = client.post(partner_site.url, content=b"{}")
+    assert http.retry_after(answer) == seconds

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shared.models import (
     Delivery,
     DeliveryAttempt,
+    DeliveryEvent,
     DeliveryState,
     Partner,
     Source,
@@ -136,7 +137,7 @@ def add_delivery(
     after: float = 5.0,
     error: str | None = None,
     attempts: int = 1,
-    event: str = "story.published",
+    event: DeliveryEvent = DeliveryEvent.PUBLISHED,
 ) -> Delivery:
     planned = story.created_at + timedelta(seconds=after / 2)
     finished = story.created_at + timedelta(seconds=after)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.translate import glossary, pipeline
 from services.translate.cli import glossary_group
+from services.translate.pipeline import Translated
 from shared import db as database
 from shared.models import MemoryEntry, Translation
 from tests.support.api import management_client
@@ -54,12 +55,12 @@ def add_terms(*terms: tuple[str, str | None, str]) -> int:
 def test_version_2_sends_only_its_changed_and_new_sentences_to_the_engine(db, settings, asked):
     settings(SYNDIKAT_ENGINE=FIXTURE_ENGINE)
     first = store_story(db, fixture_story("de-stadion.json"))
-    assert pipeline.translate_version(first) == "translated"
+    assert pipeline.translate_version(first) == Translated.TRANSLATED
     sentences_in_v1 = len(asked)
     asked.clear()
 
     second = store_story(db, stadion_v2())
-    assert pipeline.translate_version(second) == "translated"
+    assert pipeline.translate_version(second) == Translated.TRANSLATED
 
     assert sentences_in_v1 == 10
     assert asked == ["Baubeginn ist im Oktober.", "Die Opposition kündigte Widerstand an."]

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from services.translate import pipeline
+from services.translate.pipeline import Translated
 from shared import tasks
 from shared.models import Story, Translation
 from tests.support.factories import fixture_story, queued, store_story
@@ -33,7 +34,7 @@ def test_a_german_version_is_translated_once_and_queued_for_publishing(db, setti
     first = pipeline.translate_version(version_id)
     second = pipeline.translate_version(version_id)
 
-    assert (first, second) == ("translated", "already translated")
+    assert (first, second) == (Translated.TRANSLATED, Translated.ALREADY_TRANSLATED)
     translation = db.scalars(select(Translation)).one()
     assert translation.engine == "fixture"
     assert translation.ninjs["language"] == "en"
@@ -48,7 +49,7 @@ def test_an_english_version_passes_through_untranslated(db, settings):
         db, language="en", headlines=[{"value": "Already English"}], **text_in(ENGLISH)
     )
 
-    assert pipeline.translate_version(version_id) == "translated"
+    assert pipeline.translate_version(version_id) == Translated.TRANSLATED
 
     translation = db.scalars(select(Translation)).one()
     assert translation.engine == "passthrough"
@@ -59,7 +60,7 @@ def test_a_failing_engine_leaves_the_story_visibly_waiting_and_publishes_nothing
     settings(SYNDIKAT_ENGINE="tests.support.fixture_engine:FixtureEngine")
     version_id = store_version(db, headlines=[{"value": "Ein Satz ohne Übersetzung"}])
 
-    assert pipeline.translate_version(version_id) == "awaiting engine"
+    assert pipeline.translate_version(version_id) == Translated.AWAITING_ENGINE
 
     story = db.scalars(select(Story)).one()
     assert story.state == "awaiting_engine"
@@ -73,7 +74,7 @@ def test_an_unknown_engine_setting_is_a_visible_wait_not_a_crash(db, settings):
     settings(SYNDIKAT_ENGINE="no.such.module:Engine")
     version_id = store_version(db)
 
-    assert pipeline.translate_version(version_id) == "awaiting engine"
+    assert pipeline.translate_version(version_id) == Translated.AWAITING_ENGINE
     assert "cannot load engine" in db.scalars(select(Story.state_detail)).one()
 
 
@@ -86,7 +87,7 @@ def test_a_language_other_than_german_or_english_is_held(db, settings):
     db.execute(update(Story).values(state="received"))
     db.commit()
 
-    assert pipeline.translate_version(version_id) == "held"
+    assert pipeline.translate_version(version_id) == Translated.HELD
     assert db.scalars(select(Story.state)).one() == "held"
     assert queued(db, tasks.FAN_OUT) == []
 
@@ -95,7 +96,7 @@ def test_a_translate_task_for_a_held_story_neither_translates_nor_moves_it(db, s
     settings(SYNDIKAT_ENGINE="instant")
     version_id = store_version(db, language="fr", **text_in(FRENCH))
 
-    assert pipeline.translate_version(version_id) == "not translated: the story is held"
+    assert pipeline.translate_version(version_id) == Translated.NOT_NOW
     assert db.scalars(select(Story.state)).one() == "held"
     assert db.scalars(select(Translation)).all() == []
 
@@ -105,7 +106,7 @@ def test_a_superseded_version_is_skipped(db, settings):
     first = store_version(db)
     store_version(db, version="2")
 
-    assert pipeline.translate_version(first) == "superseded"
+    assert pipeline.translate_version(first) == Translated.SUPERSEDED
     assert db.scalars(select(Translation)).all() == []
 
 
@@ -114,7 +115,7 @@ def test_a_killed_story_is_never_translated_whatever_queued_it(db, settings):
     first = store_version(db)
     kill = store_version(db, version="2", pubstatus="canceled")
 
-    assert pipeline.translate_version(kill) == "not translated: the story was killed"
-    assert pipeline.translate_version(first) == "superseded"
+    assert pipeline.translate_version(kill) == Translated.KILLED
+    assert pipeline.translate_version(first) == Translated.SUPERSEDED
     assert db.scalars(select(Story.state)).one() == "killed"
     assert db.scalars(select(Translation)).all() == []

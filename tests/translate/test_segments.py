@@ -157,3 +157,24 @@ def test_house_style_turns_german_quotation_marks_into_english_ones_and_nothing_
     german, english
 ):
     assert english_quotes(german) == english
+
+
+def test_a_run_that_loses_its_markup_leaves_the_later_runs_of_its_parent_in_place():
+    # Loose text around a paragraph: three runs in one parent. The first one's English drops
+    # its two elements, so the children after it move up, and the later runs still land right.
+    doc = html_story("Vor <b>eins</b> und <i>zwei</i>.<p>Mitte</p>Nach <b>drei</b> Ende.")
+
+    def translate(text: str) -> str:
+        if text.startswith("Vor"):
+            return "Before one and two."
+        return text.replace("Mitte", "Middle").replace("Nach", "After").replace("Ende", "end")
+
+    assert rebuilt(doc, translate)["bodies"][0]["value"] == (
+        "Before one and two.<p>Middle</p>After <b>drei</b> end."
+    )
+
+
+def test_a_body_without_text_is_left_exactly_as_it_came():
+    doc = html_story("<figure><img src=a.jpg></figure>", headlines=[{"value": "Titel"}])
+
+    assert rebuilt(doc, str.upper)["bodies"][0]["value"] == "<figure><img src=a.jpg></figure>"

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.models import DeliveryEvent
+
 
 @dataclass(frozen=True)
 class Outgoing:
     """One event for one partner, everything a method needs to send it."""
 
-    event: str  # story.published, story.updated or story.killed
+    event: DeliveryEvent
     webhook_id: str  # stable across retries of this delivery
     occurred_at: datetime  # when the delivery was created: the body does not change on retry
     endpoint: str

@@ -7,18 +7,14 @@ the delivery layer to disable the partner; 429 and 503 carry the partner's Retry
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.payload import event_body
-from shared import clock, http
+from shared import http
 from shared.signing import signed_headers
 
-#: The statuses whose Retry-After header is honoured.
-RETRY_AFTER_STATUSES = (429, 503)
 #: How much of a partner's answer is kept with a failed attempt.
 ERROR_TEXT_LIMIT = 200
 #: A partner's answer is read up to this many bytes.
@@ -65,24 +61,7 @@ def outcome_of(answer: httpx.Response, start: bytes) -> Outcome:
     if answer.is_redirect:
         where = answer.headers.get("location", "?")
         return Outcome(status, f"HTTP {status}: redirect to {where} not followed")
-    retry_after = None
-    if status in RETRY_AFTER_STATUSES:
-        retry_after = parse_retry_after(answer.headers.get("retry-after"))
     detail = start[:ERROR_TEXT_LIMIT].decode("utf-8", errors="replace").strip()
-    return Outcome(status, f"HTTP {status}: {detail}".rstrip(": "), retry_after=retry_after)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or clock.now())).total_seconds(), 0.0)
+    return Outcome(
+        status, f"HTTP {status}: {detail}".rstrip(": "), retry_after=http.retry_after(answer)
+    )

@@ -30,9 +30,9 @@ from typing import Any
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.methods.wordpress_api import WordPressError, WordPressSite
 from shared import clock, http, ninjs
+from shared.models import DeliveryEvent
 
 log = logging.getLogger(__name__)
-KILLED = "story.killed"
 
 
 class WordPressMethod:
@@ -63,7 +63,7 @@ class WordPressMethod:
 
 
 def _deliver(site: WordPressSite, outgoing: Outgoing) -> Outcome:
-    if outgoing.event == KILLED:
+    if outgoing.event == DeliveryEvent.KILLED:
         return _withdraw(site, outgoing)
     return _publish(site, outgoing)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from services.publish.methods.webhook import parse_retry_after
+from shared import http
 from shared.config import get_settings
 
 #: Every post status a lookup must see, trash included (a trashed post's slug gets `__trashed`).
@@ -147,7 +147,7 @@ class WordPressSite:
                 f"password ({code}: {message}); check the user, its application password and "
                 "that its role may publish and edit others' posts (Editor)"
             )
-        return WordPressError(status, text, code, data, _retry_after(answer))
+        return WordPressError(status, text, code, data, http.retry_after(answer))
 
 
 def _nested_auth_refusal(data: dict[str, Any]) -> tuple[int, str, str] | None:
@@ -158,10 +158,3 @@ def _nested_auth_refusal(data: dict[str, Any]) -> tuple[int, str, str] | None:
         if isinstance(nested, dict) and nested.get("status") in (401, 403):
             return int(nested["status"]), str(detail.get("code")), str(detail.get("message"))
     return None
-
-
-def _retry_after(answer: httpx.Response) -> float | None:
-    value = answer.headers.get("Retry-After")
-    if not value or answer.status_code not in (429, 503):
-        return None
-    return parse_retry_after(value)  # seconds, or an HTTP date counted from the one clock

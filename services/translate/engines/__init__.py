@@ -11,6 +11,7 @@ import importlib
 from services.translate.engines.base import (
     Engine,
     EngineError,
+    EngineName,
     EngineUnavailable,
     GlossaryEngine,
     MeteredEngine,
@@ -19,13 +20,13 @@ from services.translate.engines.base import (
 )
 from shared.config import Settings
 
-#: Engines Syndikat ships, by the name used in `SYNDIKAT_ENGINE`.
+#: Where each shipped engine lives (imported only when configured: their dependencies differ).
 ENGINES: dict[str, str] = {
-    "local": "services.translate.engines.local:LocalEngine",
-    "deepl": "services.translate.engines.deepl:DeepLEngine",
-    "libretranslate": "services.translate.engines.libretranslate:LibreTranslateEngine",
-    "instant": "services.translate.engines.instant:InstantEngine",
-    "openai": "services.translate.engines.openai_chat:OpenAIEngine",
+    EngineName.LOCAL: "services.translate.engines.local:LocalEngine",
+    EngineName.DEEPL: "services.translate.engines.deepl:DeepLEngine",
+    EngineName.LIBRETRANSLATE: "services.translate.engines.libretranslate:LibreTranslateEngine",
+    EngineName.INSTANT: "services.translate.engines.instant:InstantEngine",
+    EngineName.OPENAI: "services.translate.engines.openai_chat:OpenAIEngine",
 }
 
 
@@ -53,6 +54,7 @@ __all__ = [
     "ENGINES",
     "Engine",
     "EngineError",
+    "EngineName",
     "EngineUnavailable",
     "GlossaryEngine",
     "MeteredEngine",

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
     from services.translate.glossary import GlossarySnapshot
+
+
+class EngineName(StrEnum):
+    """The engines Syndikat ships, by the name used in `SYNDIKAT_ENGINE`."""
+
+    LOCAL = "local"
+    DEEPL = "deepl"
+    LIBRETRANSLATE = "libretranslate"
+    INSTANT = "instant"
+    OPENAI = "openai"
 
 
 class EngineError(RuntimeError):

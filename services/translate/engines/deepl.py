@@ -19,6 +19,7 @@ from deepl import http_client
 
 from services.translate.engines.base import (
     EngineError,
+    EngineName,
     EngineUnavailable,
     TakesGlossary,
     Usage,
@@ -43,7 +44,7 @@ class DeepLEngine(TakesGlossary):
     ) -> None:
         self.url = url.rstrip("/")
         self.target_language = target_language
-        self.name = "deepl"
+        self.name = EngineName.DEEPL
         http_client.min_connection_timeout = timeout
         self._translator = deepl.Translator(
             api_key, server_url=self.url, send_platform_info=False

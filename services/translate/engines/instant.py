@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Self
 
+from services.translate.engines.base import EngineName
+
 MARK = "[en] "
 
 
 class InstantEngine:
-    name = "instant"
+    name = EngineName.INSTANT
 
     @classmethod
     def from_settings(cls) -> Self:

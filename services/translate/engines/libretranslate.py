@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Self
 
-from services.translate.engines.base import EngineError, EngineUnavailable
+from services.translate.engines.base import EngineError, EngineName, EngineUnavailable
 from services.translate.engines.http_api import call
 from shared.config import get_settings
 
@@ -20,7 +20,7 @@ class LibreTranslateEngine:
     def __init__(self, url: str, api_key: str = "") -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
-        self.name = "libretranslate"
+        self.name = EngineName.LIBRETRANSLATE
 
     @classmethod
     def from_settings(cls) -> Self:

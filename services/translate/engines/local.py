@@ -19,7 +19,7 @@ from typing import Self
 import ctranslate2
 import sentencepiece
 
-from services.translate.engines.base import EngineError, EngineUnavailable
+from services.translate.engines.base import EngineError, EngineName, EngineUnavailable
 from services.translate.model_packages import INSTALL_HINT, ModelPackage, locate_package
 from shared.config import get_settings
 
@@ -50,7 +50,7 @@ class LocalEngine:
         intra_threads: int | None = None,
     ) -> None:
         self.package = package
-        self.name = f"local:{package.name}"
+        self.name = f"{EngineName.LOCAL}:{package.name}"
         self.beam_size = beam_size
         self.compute_type = compute_type
         self.intra_threads = intra_threads or min(4, _cpu_count())
