@@ -41,7 +41,9 @@ DELIVERY = "Delivery to partners"
 RELIABILITY = "Reliability"
 DASHBOARD = "Dashboard"
 OPERATIONS = "Security and operations"
-GROUPS = (STORAGE, API, TRANSLATION, DELIVERY, RELIABILITY, DASHBOARD, OPERATIONS)
+MEDIA = "Pictures and the media store"
+GROUPS = (STORAGE, API, TRANSLATION, DELIVERY, MEDIA, RELIABILITY, DASHBOARD, OPERATIONS)
+MEBIBYTE = 1024 * 1024
 
 
 class ConfigurationError(SystemExit):
@@ -438,6 +440,65 @@ class Settings(BaseSettings):
         (),
     )
 
+    media_store: Literal["folder", "s3"] = setting(
+        "SYNDIKAT_MEDIA_STORE",
+        MEDIA,
+        "where fetched pictures are kept: `folder` (SYNDIKAT_MEDIA_DIR) or `s3` (any "
+        "S3-compatible object store, SYNDIKAT_S3_*)",
+        "folder",
+    )
+    media_dir: Path = setting(
+        "SYNDIKAT_MEDIA_DIR",
+        MEDIA,
+        "the folder store's directory",
+        derived=lambda values: values["var_dir"] / "media",
+        shown_default="$SYNDIKAT_VAR_DIR/media",
+    )
+    s3_bucket: str = setting(
+        "SYNDIKAT_S3_BUCKET", MEDIA, "the bucket pictures are kept in (media store `s3`)", ""
+    )
+    s3_endpoint_url: str = setting(
+        "SYNDIKAT_S3_ENDPOINT_URL",
+        MEDIA,
+        "the S3-compatible server (e.g. MinIO's URL); empty: Amazon S3",
+        "",
+    )
+    s3_access_key_id: str = setting(
+        "SYNDIKAT_S3_ACCESS_KEY_ID",
+        MEDIA,
+        "the object store's access key id; empty: boto3's usual credential chain",
+        "",
+    )
+    s3_secret_access_key: SecretStr = setting(
+        "SYNDIKAT_S3_SECRET_ACCESS_KEY", MEDIA, "the object store's secret key", SecretStr("")
+    )
+    s3_region: str = setting("SYNDIKAT_S3_REGION", MEDIA, "the object store's region", "us-east-1")
+    picture_max_bytes: PositiveInt = setting(
+        "SYNDIKAT_PICTURE_MAX_BYTES",
+        MEDIA,
+        "the largest picture Syndikat downloads, in bytes; a larger one is refused unread",
+        20 * MEBIBYTE,
+    )
+    picture_max_pixels: PositiveInt = setting(
+        "SYNDIKAT_PICTURE_MAX_PIXELS",
+        MEDIA,
+        "the most pixels (width × height) a picture may have; more is refused as a "
+        "decompression bomb",
+        50_000_000,
+    )
+    picture_fetch_timeout_seconds: PositiveFloat = setting(
+        "SYNDIKAT_PICTURE_FETCH_TIMEOUT",
+        MEDIA,
+        "seconds one picture download may take in all, from connect to the last byte",
+        30.0,
+    )
+    picture_max_width: PositiveInt = setting(
+        "SYNDIKAT_PICTURE_MAX_WIDTH",
+        MEDIA,
+        "the widest rendition fetched: the largest rendition within it is the one delivered",
+        2048,
+    )
+
     visibility_timeout_seconds: PositiveInt = setting(
         "SYNDIKAT_VISIBILITY_TIMEOUT",
         RELIABILITY,
@@ -509,7 +570,7 @@ class Settings(BaseSettings):
             return values
         return {name: v for name, v in values.items() if not (isinstance(v, str) and not v.strip())}
 
-    @field_validator("var_dir", "inbox_dir")
+    @field_validator("var_dir", "inbox_dir", "media_dir")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         return path.resolve()

@@ -26,6 +26,8 @@ class Stage(StrEnum):
     FLAGGED = "flagged"
     HELD = "held"
     KILLED = "killed"
+    PICTURES_FETCHED = "pictures_fetched"
+    PICTURE_FAILED = "picture_failed"
     # translate
     TRANSLATING = "translating"
     TRANSLATED = "translated"

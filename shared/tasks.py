@@ -22,6 +22,10 @@ POLL_SOURCES = "syndikat.ingest.poll_sources"
 #: Reads one source's feed or folder once and takes in what is new: kwargs `source_id`.
 POLL_SOURCE = "syndikat.ingest.poll_source"
 
+#: Fetches, checks and stores the pictures of one story version, then lets it go on to be
+#: translated (or holds it, as its source's picture policy says): kwargs `story_version_id`.
+FETCH_PICTURES = "syndikat.ingest.fetch_pictures"
+
 #: Renders one stored story version into English: kwargs `story_version_id`.
 TRANSLATE_VERSION = "syndikat.translate.translate_version"
 #: Re-queues versions that waited for an engine that was not available.

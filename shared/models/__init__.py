@@ -4,12 +4,14 @@ from shared.models.base import Base, utcnow
 from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
 from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
+from shared.models.media import Media
 from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
 from shared.models.sources import (
     FOLDER_KINDS,
     IngestError,
+    PicturePolicy,
     Source,
     SourceKind,
 )
@@ -28,9 +30,11 @@ __all__ = [
     "Glossary",
     "GlossaryTerm",
     "IngestError",
+    "Media",
     "MemoryEntry",
     "OutboxMessage",
     "Partner",
+    "PicturePolicy",
     "Source",
     "SourceKind",
     "Story",

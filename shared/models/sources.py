@@ -11,6 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.models.base import Base, EncryptedText, utcnow
 
 
+class PicturePolicy(StrEnum):
+    """What becomes of a story when one of its pictures cannot be fetched."""
+
+    WITHOUT = "without"  # it goes on without that picture
+    HOLD = "hold"  # it is held for an editor
+
+
 class SourceKind(StrEnum):
     PUSH = "push"  # the wire POSTs to the ingest API
     RSS = "rss"  # an RSS or Atom feed polled at `url`
@@ -45,6 +52,10 @@ class Source(Base):
     #: Which engine translates this source's stories, by urgency (see shared.engine_routes),
     #: e.g. "urgency<=2:deepl,*:local"; None: SYNDIKAT_ENGINE for every story.
     engine_route: Mapped[str | None] = mapped_column(String(500))
+    #: `without` or `hold` (PicturePolicy): a story whose picture failed goes on, or waits.
+    picture_policy: Mapped[str] = mapped_column(
+        String(10), default=PicturePolicy.WITHOUT, server_default=PicturePolicy.WITHOUT.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Polling state: when to look next, and what the feed server told us last time.
