@@ -114,3 +114,54 @@ def main_body(doc: dict[str, Any]) -> dict[str, Any] | None:
         if body.get("role") in (None, "main"):
             return body
     return bodies[0] if bodies else None
+
+
+# --- Pictures -----------------------------------------------------------------------------------
+# A picture is an association with `type: "picture"` and `renditions`. ninjs 2.x has no place for
+# a credit line or alt text, nor for what Syndikat learnt fetching the picture: those travel in
+# extension keys (refused by the schema, so intake sets them aside while it validates).
+
+PICTURE = "picture"
+#: The credit line as the wire sent it ("Foto: dpa").
+CREDIT = "x-syndikat-credit"
+#: Alternative text for readers who cannot see the picture.
+ALT_TEXT = "x-syndikat-alt"
+#: What ingest fetched and stored: sha256, content_type, width, height, size_bytes.
+MEDIA = "x-syndikat-media"
+#: Why the picture could not be fetched or was refused.
+MEDIA_ERROR = "x-syndikat-media-error"
+#: Extension keys a wire may send; the others only Syndikat writes.
+WIRE_EXTENSIONS = (CREDIT, ALT_TEXT)
+EXTENSIONS = (CREDIT, ALT_TEXT, MEDIA, MEDIA_ERROR)
+
+
+def pictures(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The story's picture associations (the dicts themselves: changing one changes `doc`)."""
+    associations = doc.get("associations")
+    if not isinstance(associations, list):
+        return []
+    return [a for a in associations if isinstance(a, dict) and a.get("type") == PICTURE]
+
+
+def caption(picture: dict[str, Any]) -> str | None:
+    """A picture's caption: its first description, else its first body."""
+    for field in ("descriptions", "bodies"):
+        for item in picture.get(field) or []:
+            if isinstance(item, dict) and item.get("value"):
+                return str(item["value"])
+    return None
+
+
+def without_fetch_results(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` without what fetching its pictures added (to compare it with what a wire sends)."""
+    associations = doc.get("associations")
+    if not isinstance(associations, list):
+        return doc
+    return doc | {
+        "associations": [
+            {k: v for k, v in a.items() if k not in (MEDIA, MEDIA_ERROR)}
+            if isinstance(a, dict)
+            else a
+            for a in associations
+        ]
+    }

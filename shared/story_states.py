@@ -12,7 +12,7 @@ its source starts it over. So every service changes the state in one of two ways
   killed) from any state, together with the story's current version, in the same transaction.
   That is how a killed story returns when the wire sends it again.
 
-    received        -> translating
+    received        -> translating, held (a picture failed, the source holds such stories)
     translating     -> translating (a task run again), ready, needs_review, held, awaiting_engine
     awaiting_engine -> translating
     needs_review    -> needs_review (an edit), ready (approved)
@@ -39,7 +39,8 @@ S = StoryState
 
 #: Within one version: state -> the states it may move to.
 TRANSITIONS: dict[StoryState, frozenset[StoryState]] = {
-    S.RECEIVED: frozenset({S.TRANSLATING}),
+    # held: a picture failed and the source's picture policy is `hold`
+    S.RECEIVED: frozenset({S.TRANSLATING, S.HELD}),
     S.TRANSLATING: frozenset({S.TRANSLATING, S.READY, S.NEEDS_REVIEW, S.HELD, S.AWAITING_ENGINE}),
     S.AWAITING_ENGINE: frozenset({S.TRANSLATING}),
     S.NEEDS_REVIEW: frozenset({S.NEEDS_REVIEW, S.READY}),

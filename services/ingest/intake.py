@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ingest import identity, language, ninjs_v1, ninjs_v3, sanitize, story_kind, versions
+from services.ingest import (
+    identity,
+    language,
+    ninjs_v1,
+    ninjs_v3,
+    pictures,
+    sanitize,
+    story_kind,
+    versions,
+)
 from shared import events, ninjs, outbox, story_states, tasks
 from shared.events import Stage
 from shared.models import Source, Story, StoryState, StoryVersion, VersionKind
@@ -52,9 +61,39 @@ def prepare(doc: Any) -> dict[str, Any]:
         doc = ninjs_v3.upgrade(doc, v3_schema)
     elif ninjs_v1.is_v1(doc):
         doc = ninjs_v1.upgrade(doc)
+    doc, extensions = _set_aside_extensions(doc)
     clean = sanitize.clean_story(_check_embargo(ninjs.validate(doc)))
+    _restore_extensions(clean, extensions)
     story_kind.check(clean)
     return clean
+
+
+def _set_aside_extensions(doc: Any) -> tuple[Any, dict[int, dict[str, Any]]]:
+    """`doc` without the pictures' extension keys (the schema refuses them), and those keys by
+    association. Only a credit and alt text are taken from a wire: what fetching found
+    (`x-syndikat-media`) only Syndikat writes."""
+    associations = doc.get("associations") if isinstance(doc, dict) else None
+    if not isinstance(associations, list):
+        return doc, {}
+    kept: dict[int, dict[str, Any]] = {}
+    stripped = []
+    for index, item in enumerate(associations):
+        if isinstance(item, dict):
+            sent = {
+                key: item[key] for key in ninjs.WIRE_EXTENSIONS if isinstance(item.get(key), str)
+            }
+            if sent:
+                kept[index] = sent
+            item = {key: value for key, value in item.items() if key not in ninjs.EXTENSIONS}
+        stripped.append(item)
+    return doc | {"associations": stripped}, kept
+
+
+def _restore_extensions(doc: dict[str, Any], extensions: dict[int, dict[str, Any]]) -> None:
+    for index, sent in extensions.items():
+        doc["associations"][index].update(
+            {key: sanitize.plain_text(value) for key, value in sent.items()}
+        )
 
 
 def _check_embargo(doc: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +239,13 @@ def _queue_next_step(
         _hold_for_language(db, story, version, checked)
     else:
         story_states.start_version(story, version, StoryState.RECEIVED)
-        outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=version.id)
+        # Pictures are fetched by a task of their own, so taking the story in stays fast.
+        next_task = (
+            tasks.FETCH_PICTURES
+            if pictures.needs_fetching(version.ninjs)
+            else tasks.TRANSLATE_VERSION
+        )
+        outbox.enqueue(db, next_task, story_version_id=version.id)
 
 
 def _kill(db: Session, story: Story, version: StoryVersion, first_seen: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from services.ingest import polling, retention
+from services.ingest import pictures, polling, retention
 from shared import db as database
 from shared import outbox, tasks
 from shared.models import utcnow
@@ -35,3 +35,9 @@ def poll_sources() -> int:
 def poll_source(source_id: int) -> str:
     """Read one feed or folder; a failure is written on the source, not raised to Celery."""
     return polling.poll_source(source_id)
+
+
+@shared_task(name=tasks.FETCH_PICTURES)
+def fetch_pictures(story_version_id: int) -> str:
+    """Fetch, check and store a version's pictures; then translate it (or hold it)."""
+    return pictures.fetch_pictures(story_version_id)

@@ -118,7 +118,9 @@ def _is_newer(incoming: str, created: datetime | None, current: StoryVersion) ->
 
 
 def _content(doc: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in doc.items() if key not in TRANSPORT_FIELDS}
+    # What Syndikat learnt fetching the pictures is no part of what the wire sent.
+    sent = ninjs.without_fetch_results(doc)
+    return {key: value for key, value in sent.items() if key not in TRANSPORT_FIELDS}
 
 
 def _next_number(story: Story, current: StoryVersion) -> str:
