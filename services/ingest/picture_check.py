@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 
 import httpx
@@ -146,25 +147,20 @@ def _what_it_is(data: bytes) -> str:
 
 def _decode(data: bytes, pillow_format: str) -> tuple[int, int]:
     max_pixels = get_settings().picture_max_pixels
-    # Pillow refuses more than twice MAX_IMAGE_PIXELS on opening (and only warns above it);
-    # the size is also checked here, from the header, before a single pixel is decoded.
+    # Pillow refuses more than twice MAX_IMAGE_PIXELS when it reads the header, and only warns
+    # above it: the warning is made an error, so the limit is hard and no pixel is decoded.
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
-            _refuse_bomb(image.width, image.height, max_pixels)
-            image.verify()  # the structure: chunks, checksums
-        with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
-            image.load()  # every pixel: a truncated file fails here
-            return image.size
-    except Image.DecompressionBombError as exc:
-        raise PictureRefused(f"a decompression bomb: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
+                image.verify()  # the structure: chunks, checksums
+            with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
+                image.load()  # every pixel: a truncated file fails here
+                return image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PictureRefused(
+            f"a decompression bomb: {exc} (SYNDIKAT_PICTURE_MAX_PIXELS); not decoded"
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise PictureRefused(f"not a readable {pillow_format} picture: {exc}") from None
-
-
-def _refuse_bomb(width: int, height: int, max_pixels: int) -> None:
-    if width * height > max_pixels:
-        raise PictureRefused(
-            f"a decompression bomb: {width}×{height} = {width * height} pixels, more than "
-            f"{max_pixels} (SYNDIKAT_PICTURE_MAX_PIXELS); not decoded"
-        )
