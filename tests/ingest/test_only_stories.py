@@ -109,7 +109,8 @@ def test_a_pushed_ninjs_3x_story_is_stored_as_2x_and_queued(client, secret, db):
     version = db.scalars(select(StoryVersion)).one()
     assert ninjs.problems(version.ninjs) == []
     assert version.language == "en"
-    assert queued(db, tasks.TRANSLATE_VERSION) == [{"story_version_id": version.id}]
+    # It carries a picture: fetched first, then translated (tests/ingest/test_pictures.py).
+    assert queued(db, tasks.FETCH_PICTURES) == [{"story_version_id": version.id}]
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ REFUSALS = {
         (G2 / "package-item.xml").read_bytes(),
         422,
         "not_a_story",
-        "a NewsML-G2 package, not handled yet",
+        "the NewsML-G2 package urn:newsml:hnd.example:20231205:top-hamburg only refers to its "
+        "text item urn:newsml:hnd.example:20231201:hafen-warnstreik, which is not included: not "
+        "a story Syndikat can read (linked items are not fetched)",
     ),
     "NewsML-G2 newsItem carrying events": Refusal(
         (G2 / "events-in-news-item.xml").read_bytes(),
@@ -241,19 +244,14 @@ def test_a_news_message_yields_only_its_text_items(client, secret, db):
     answer = push(client, secret, (G2 / "message-text-picture-package.xml").read_bytes())
 
     assert answer.status_code == 202, answer.get_json()
-    assert "stories" not in answer.get_json()  # one story: the package and picture are left out
+    assert "stories" not in answer.get_json()  # one story: the package groups only its text
     story = db.scalars(select(Story)).one()
     assert story.uri == "urn:newsml:hnd.example:20231202:elbtunnel-sperrung"
     assert answer.get_json()["left_out"] == [
-        "packageItem urn:newsml:hnd.example:20231205:paket: a NewsML-G2 package, not handled yet",
         "newsItem urn:newsml:hnd.example:20231205:foto-faehre: a picture item, not a text story",
     ]
     recorded = db.scalars(select(IngestError).order_by(IngestError.id)).all()
     assert [(e.item_ref, e.reason) for e in recorded] == [
-        (
-            "push: packageItem urn:newsml:hnd.example:20231205:paket",
-            "left out: a NewsML-G2 package, not handled yet",
-        ),
         (
             "push: newsItem urn:newsml:hnd.example:20231205:foto-faehre",
             "left out: a picture item, not a text story",
@@ -276,7 +274,6 @@ def test_a_dropped_news_message_records_the_items_it_left_out(db, db_env):
     assert (result.stored, result.failed) == (1, {})
     refs = [e.item_ref for e in db.scalars(select(IngestError).order_by(IngestError.id))]
     assert refs == [
-        "file paket.xml: packageItem urn:newsml:hnd.example:20231205:paket",
         "file paket.xml: newsItem urn:newsml:hnd.example:20231205:foto-faehre",
     ]
 
@@ -295,7 +292,10 @@ def test_a_news_message_without_text_items_is_refused_naming_each_item(client, s
         "the newsMessage holds no text item, so no story",
     )
     assert error["details"] == [
-        "packageItem urn:newsml:hnd.example:20231205:paket: a NewsML-G2 package, not handled yet",
+        "packageItem urn:newsml:hnd.example:20231205:paket: the NewsML-G2 package "
+        "urn:newsml:hnd.example:20231205:paket only refers to its text item "
+        "urn:newsml:hnd.example:20231202:elbtunnel-sperrung, which is not included: not a story "
+        "Syndikat can read (linked items are not fetched)",
         "newsItem urn:newsml:hnd.example:20231205:foto-faehre: a picture item, not a text story",
     ]
     assert count(db, Story) == 0

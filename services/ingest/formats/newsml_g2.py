@@ -5,9 +5,10 @@ the `contentSet`: inline XHTML, inline NITF, or plain inline data. A picture (vi
 keeps its `remoteContent` as renditions; intake holds it (`services.ingest.story_kind`).
 
 Only news items are stories. Event, planning, concept and knowledge items, and news items that
-carry events or concepts instead of text, are refused as what they are; packages are refused as
-not handled yet. A newsMessage yields only its text items (the others are left out, and intake
-records why) and is refused when it holds none.
+carry events or concepts instead of text, are refused as what they are. A package grouping a
+text item with picture items is one story with its pictures (`newsml_g2_packages`). A newsMessage
+yields its packages' stories and its other text items (the rest are left out, and intake records
+why) and is refused when it holds none.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from services.ingest.formats import common
+from services.ingest.formats import newsml_g2_packages as packages
 from services.ingest.formats.markup import inner_html
 from services.ingest.formats.xml import child, children, local_name, text
 from shared import ninjs
@@ -51,21 +53,43 @@ def stories(root: etree._Element) -> tuple[list[dict[str, Any]], list[tuple[str,
     name = local_name(root)
     if name == "newsItem":
         return [news_item(root)], []
+    if name == PACKAGE:
+        return [packages.story(packages.Package(root), {}, news_item, _item_class)], []
     if name != "newsMessage":
         raise not_a_story(name)
     item_set = child(root, "itemSet")
     items = [i for i in (item_set if item_set is not None else root) if local_name(i) in ITEMS]
-    texts = [item for item in items if _is_text_item(item)]
-    left_out = [_why_left_out(item) for item in items if not _is_text_item(item)]
-    if not texts:
+    found, left_out, grouped = _package_stories(items)
+    rest = [
+        item for item in items if local_name(item) != PACKAGE and item.get("guid") not in grouped
+    ]
+    found += [news_item(item) for item in rest if _is_text_item(item)]
+    left_out += [_why_left_out(item) for item in rest if not _is_text_item(item)]
+    if not found:
         problems = [f"{item}: {why}" for item, why in left_out] or ["itemSet: no item"]
         raise ninjs.NotAStory("the newsMessage holds no text item, so no story", problems)
-    return [news_item(item) for item in texts], left_out
+    return found, left_out
+
+
+def _package_stories(
+    items: list[etree._Element],
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]], set[str]]:
+    """The stories of a newsMessage's packages, the packages left out, and the guids of the
+    items that went into a story (they are not stories of their own)."""
+    included = {item.get("guid", ""): item for item in items if local_name(item) == "newsItem"}
+    found, left_out, grouped = [], [], set()
+    for element in (item for item in items if local_name(item) == PACKAGE):
+        package = packages.Package(element)
+        try:
+            found.append(packages.story(package, included, news_item, _item_class))
+        except ninjs.NotAStory as why:
+            left_out.append((f"{PACKAGE} {package.guid}", str(why)))
+            continue
+        grouped |= set(package.residrefs()) & included.keys()
+    return found, left_out, grouped
 
 
 def not_a_story(item_name: str) -> ninjs.NotAStory:
-    if item_name == PACKAGE:
-        return ninjs.NotAStory("a NewsML-G2 package, not handled yet")
     return ninjs.NotAStory(f"a NewsML-G2 {item_name} is {NOT_STORIES[item_name]}")
 
 
@@ -212,7 +236,8 @@ def _renditions(content_set: etree._Element | None) -> list[dict[str, Any]]:
     return [
         common.without_empty(
             {
-                "name": (remote.get("rendition") or f"rendition{number}").rsplit(":", 1)[-1],
+                "name": _role(remote, number),
+                "title": _role(remote, number),
                 "href": remote.get("href"),
                 "contenttype": remote.get("contenttype"),
                 "width": common.integer(remote.get("width")),
@@ -222,3 +247,8 @@ def _renditions(content_set: etree._Element | None) -> list[dict[str, Any]]:
         )
         for number, remote in enumerate(children(content_set, "remoteContent"), start=1)
     ]
+
+
+def _role(remote: etree._Element, number: int) -> str:
+    """The rendition's role without its scheme: `rnd:highRes` → `highRes`."""
+    return (remote.get("rendition") or f"rendition{number}").rsplit(":", 1)[-1]

@@ -3,6 +3,8 @@
 The story's identity is `docdata/doc-id/@id-string` (with `regsrc`, the registrar:
 `urn:nitf:<regsrc>:<id>`; without, intake scopes it to the source); its version, when the wire
 numbers them, `docdata/du-key/@version` (otherwise intake numbers versions by content).
+Each `<media media-type="image">` becomes a picture association: its `media-reference`s the
+renditions, `media-caption` the caption, `media-producer` the credit line.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from lxml import etree
 
 from services.ingest.formats import common
 from services.ingest.formats.markup import inner_html
-from services.ingest.formats.xml import child, children, text
+from services.ingest.formats.xml import child, children, local_name, text
 from services.ingest.identity import HAS_SCHEME
 from shared import ninjs
 
@@ -42,7 +44,53 @@ def document(root: etree._Element) -> dict[str, Any]:
         html = inner_html(content, nitf=True)
         if html:
             doc["bodies"] = [{"role": "main", "contenttype": "text/html", "value": html}]
+        doc["associations"] = _pictures(content, doc["uri"])
     return common.without_empty(doc)
+
+
+def _pictures(content: etree._Element, uri: str) -> list[dict[str, Any]]:
+    """Each `<media media-type="image">` as a picture association (its text is no body text)."""
+    images = [
+        element
+        for element in content.iter()
+        if local_name(element) == "media" and element.get("media-type") == "image"
+    ]
+    return [_picture(media, uri, number) for number, media in enumerate(images, start=1)]
+
+
+def _picture(media: etree._Element, uri: str, number: int) -> dict[str, Any]:
+    references = list(children(media, "media-reference"))
+    caption = text(child(media, "media-caption"))
+    alt = next((r.get("alternate-text") for r in references if r.get("alternate-text")), None)
+    return common.without_empty(
+        {
+            "name": f"picture{number}",
+            "uri": f"{uri}#picture{number}",
+            "type": "picture",
+            "descriptions": (
+                [{"role": "caption", "contenttype": "text/plain", "value": caption}]
+                if caption
+                else []
+            ),
+            "renditions": [_rendition(r, n) for n, r in enumerate(references, start=1)],
+            ninjs.CREDIT: text(child(media, "media-producer")),
+            ninjs.ALT_TEXT: alt,
+        }
+    )
+
+
+def _rendition(reference: etree._Element, number: int) -> dict[str, Any]:
+    name = reference.get("name") or f"rendition{number}"
+    return common.without_empty(
+        {
+            "name": name,
+            "title": name,
+            "href": reference.get("source"),
+            "contenttype": reference.get("mime-type"),
+            "width": common.integer(reference.get("width")),
+            "height": common.integer(reference.get("height")),
+        }
+    )
 
 
 def _uri(docdata: etree._Element | None) -> str:
