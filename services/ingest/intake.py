@@ -82,9 +82,11 @@ def _set_aside_extensions(doc: Any) -> tuple[Any, dict[int, dict[str, Any]]]:
             sent = {
                 key: item[key] for key in ninjs.WIRE_EXTENSIONS if isinstance(item.get(key), str)
             }
+            if isinstance(item.get("creditline"), str):  # a field some wires add to 2.x
+                sent.setdefault(ninjs.CREDIT, item["creditline"])
             if sent:
                 kept[index] = sent
-            item = {key: value for key, value in item.items() if key not in ninjs.EXTENSIONS}
+            item = {k: v for k, v in item.items() if k not in (*ninjs.EXTENSIONS, "creditline")}
         stripped.append(item)
     return doc | {"associations": stripped}, kept
 

@@ -2,12 +2,16 @@
 
 1.x has one `headline`, `body_html`/`body_text`, `description_*`, singular concept lists
 (`subject`, `place`, `person`, …) and keyed objects where 2.x has arrays (`associations`,
-`renditions`, `altids`). Properties 2.x no longer has (e.g. `mimetype`) are dropped.
+`renditions`, `altids`). Properties 2.x no longer has (e.g. `mimetype`) are dropped. A picture
+association's alt text (`body_text`) and credit line (`creditline`) go to Syndikat's extension
+keys (`shared.ninjs.ALT_TEXT`, `CREDIT`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from shared import ninjs
 
 #: Keys only ninjs 1.x has; a document with one of them and none of 2.x's lists is 1.x.
 V1_KEYS = {
@@ -162,4 +166,20 @@ def _rendition(name: str, rendition: dict[str, Any]) -> dict[str, Any]:
 
 def _association(name: str, item: dict[str, Any]) -> dict[str, Any]:
     converted = upgrade(item) if is_v1(item) else dict(item)
+    if item.get("type") == ninjs.PICTURE:
+        _picture_texts(item, converted)
     return {"name": name} | converted
+
+
+def _picture_texts(item: dict[str, Any], converted: dict[str, Any]) -> None:
+    """A 1.x picture's `body_text` is its alt text (Superdesk's ninjs) and `description_text`
+    its caption; its credit line travels in `creditline` (which 2.x does not have)."""
+    if isinstance(item.get("body_text"), str) and item["body_text"].strip():
+        converted[ninjs.ALT_TEXT] = item["body_text"]
+        converted["bodies"] = [
+            body for body in converted.get("bodies", []) if body.get("value") != item["body_text"]
+        ]
+        if not converted["bodies"]:
+            del converted["bodies"]
+    if isinstance(item.get("creditline"), str) and item["creditline"].strip():
+        converted[ninjs.CREDIT] = item["creditline"]
