@@ -15,7 +15,7 @@ from services.ingest.formats import MalformedDocument, UnsupportedFormat
 from services.ingest.source_status import activity, describe, describe_all
 from shared import db as database
 from shared import ninjs
-from shared.models import Source, SourceKind
+from shared.models import PicturePolicy, Source, SourceKind
 
 
 @click.group("sources")
@@ -48,6 +48,12 @@ def sources_group() -> None:
     "--engine-route",
     help='Engine by story urgency, first match wins, e.g. "urgency<=2:deepl,*:local" '
     '("" clears it).',
+)
+@click.option(
+    "--picture-policy",
+    type=click.Choice([p.value for p in PicturePolicy]),
+    help="A story whose picture cannot be fetched goes on 'without' it (default) or is held "
+    "('hold').",
 )
 def add_source(name: str, **options: Any) -> None:
     """Register a source, or change the given settings of the one with this name."""

@@ -80,6 +80,7 @@ def describe(source: Source, seen: Activity, now: datetime | None = None) -> dic
         "quiet_after_seconds": source.quiet_after_seconds,
         "enabled": source.enabled,
         "engine_route": source.engine_route,
+        "picture_policy": source.picture_policy,
         "has_secret": bool(source.secret),
         "created_at": _iso(source.created_at),
         "status": {

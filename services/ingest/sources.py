@@ -16,7 +16,7 @@ from standardwebhooks import Webhook
 
 from services.ingest.folders import FolderError, folder_path
 from shared import engine_routes, http
-from shared.models import FOLDER_KINDS, Source, SourceKind
+from shared.models import FOLDER_KINDS, PicturePolicy, Source, SourceKind
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -33,6 +33,7 @@ EDITABLE = (
     "quiet_after_seconds",
     "enabled",
     "engine_route",
+    "picture_policy",
 )
 #: Changing one of these makes the next poll start afresh.
 RESETS_POLLING = ("kind", "url", "folder", "enabled")
@@ -150,6 +151,17 @@ def _engine_route(value: Any) -> str | None:
     return route
 
 
+def _picture_policy(value: Any) -> str:
+    try:
+        return str(PicturePolicy(value))
+    except ValueError as exc:
+        raise SourceConfigError(
+            "picture_policy must be hold or without (what becomes of a story whose picture "
+            "cannot be fetched)",
+            "picture_policy",
+        ) from exc
+
+
 def _interval(value: Any) -> int:
     seconds = _integer(value, "poll_interval_seconds")
     if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
@@ -196,6 +208,7 @@ CHECKS = {
     "fetch_full_text": _flag("fetch_full_text"),
     "enabled": _flag("enabled"),
     "engine_route": _engine_route,
+    "picture_policy": _picture_policy,
 }
 
 

@@ -86,6 +86,18 @@ def test_an_engine_route_is_set_shown_and_cleared(client, db):
     assert db.scalars(select(Source.engine_route)).one() is None
 
 
+def test_a_picture_policy_is_set_shown_and_checked(client, db):
+    added = add(client, name="hnd", kind="rss", url="https://hnd.example/rss.xml")
+    held = client.patch("/v1/sources/hnd", json={"picture_policy": "hold"}, headers=AUTH)
+    refused = client.patch("/v1/sources/hnd", json={"picture_policy": "maybe"}, headers=AUTH)
+
+    assert added.get_json()["picture_policy"] == "without"
+    assert held.get_json()["picture_policy"] == "hold"
+    assert refused.status_code == 422, refused.get_json()
+    assert "picture_policy must be hold or without" in refused.get_json()["error"]["message"]
+    assert db.scalars(select(Source.picture_policy)).one() == "hold"
+
+
 INVALID = {
     "unknown kind": ({"name": "a", "kind": "telex"}, "kind"),
     "feed without url": ({"name": "a", "kind": "rss"}, "url"),

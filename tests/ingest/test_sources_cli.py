@@ -71,6 +71,18 @@ def test_a_sources_engine_route_is_checked_when_saved(syndikat, db):
     )
 
 
+def test_a_sources_picture_policy_is_set_and_shown(syndikat, db):
+    syndikat("sources", "add", "stern", "--secret", new_secret())
+    assert json.loads(syndikat("sources", "show", "stern").output)["picture_policy"] == "without"
+
+    held = syndikat("sources", "add", "stern", "--picture-policy", "hold")
+    refused = syndikat("sources", "add", "stern", "--picture-policy", "maybe")
+
+    assert held.exit_code == 0, held.output
+    assert refused.exit_code != 0
+    assert json.loads(syndikat("sources", "show", "stern").output)["picture_policy"] == "hold"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
