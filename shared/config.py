@@ -463,11 +463,11 @@ class Settings(BaseSettings):
         "the S3-compatible server (e.g. MinIO's URL); empty: Amazon S3",
         "",
     )
-    s3_access_key_id: str = setting(
+    s3_access_key_id: SecretStr = setting(
         "SYNDIKAT_S3_ACCESS_KEY_ID",
         MEDIA,
         "the object store's access key id; empty: boto3's usual credential chain",
-        "",
+        SecretStr(""),
     )
     s3_secret_access_key: SecretStr = setting(
         "SYNDIKAT_S3_SECRET_ACCESS_KEY", MEDIA, "the object store's secret key", SecretStr("")

@@ -128,7 +128,7 @@ def media_store() -> MediaStore:
         return _s3_store(
             settings.s3_bucket,
             settings.s3_endpoint_url,
-            settings.s3_access_key_id,
+            settings.s3_access_key_id.get_secret_value(),
             settings.s3_secret_access_key.get_secret_value(),
             settings.s3_region,
         )

@@ -116,6 +116,17 @@ EVERY_VARIABLE = {
     "SYNDIKAT_RETAIN_DELIVERY_ATTEMPTS_DAYS": ("2", "retain_delivery_attempts_days", 2.0),
     "SYNDIKAT_RETAIN_TIMELINE_DAYS": ("3", "retain_timeline_days", 3.0),
     "SYNDIKAT_RETAIN_OLD_VERSIONS_DAYS": ("4", "retain_old_versions_days", 4.0),
+    "SYNDIKAT_MEDIA_STORE": ("s3", "media_store", "s3"),
+    "SYNDIKAT_MEDIA_DIR": ("/srv/media", "media_dir", Path("/srv/media")),
+    "SYNDIKAT_S3_BUCKET": ("pics", "s3_bucket", "pics"),
+    "SYNDIKAT_S3_ENDPOINT_URL": ("http://minio:9000", "s3_endpoint_url", "http://minio:9000"),
+    "SYNDIKAT_S3_ACCESS_KEY_ID": ("AK", "s3_access_key_id", SecretStr("AK")),
+    "SYNDIKAT_S3_SECRET_ACCESS_KEY": ("SK", "s3_secret_access_key", SecretStr("SK")),
+    "SYNDIKAT_S3_REGION": ("eu-central-1", "s3_region", "eu-central-1"),
+    "SYNDIKAT_PICTURE_MAX_BYTES": ("1000", "picture_max_bytes", 1000),
+    "SYNDIKAT_PICTURE_MAX_PIXELS": ("2000", "picture_max_pixels", 2000),
+    "SYNDIKAT_PICTURE_FETCH_TIMEOUT": ("2.5", "picture_fetch_timeout_seconds", 2.5),
+    "SYNDIKAT_PICTURE_MAX_WIDTH": ("800", "picture_max_width", 800),
 }
 
 
