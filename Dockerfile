@@ -8,7 +8,7 @@ WORKDIR /app
 # starts as a copy of the image's directory, ownership included: /models must belong to
 # `syndikat` here, or `syndikat models install` in the container fails with a PermissionError.
 RUN useradd --system --home /var/lib/syndikat syndikat \
-    && mkdir -p /var/lib/syndikat/inbox /models \
+    && mkdir -p /var/lib/syndikat/inbox /var/lib/syndikat/media /models \
     && chown -R syndikat:syndikat /var/lib/syndikat /models
 
 # Dependency layer: the runtime dependencies at the lock's exact versions, before any code, so
