@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared import events, outbox, tasks
+from shared import events, ninjs, outbox, tasks
 from shared.events import Stage
 from shared.models import Story, StoryState
 
@@ -37,8 +37,21 @@ def requeue_stalled(db: Session, now: datetime, stall: timedelta, limit: int = 5
     for story in stuck:
         # Touching the story restarts its stall clock: queued again once, not on every sweep.
         story.updated_at = now
-        events.record(
-            db, story.id, Stage.REQUEUED, f"no progress in {stall}: translation queued again"
-        )
-        outbox.enqueue(db, tasks.TRANSLATE_VERSION, story_version_id=story.current_version_id)
+        task, what = _lost_task(story)
+        events.record(db, story.id, Stage.REQUEUED, f"no progress in {stall}: {what} queued again")
+        outbox.enqueue(db, task, story_version_id=story.current_version_id)
     return len(stuck)
+
+
+def _lost_task(story: Story) -> tuple[str, str]:
+    """A received story whose pictures were never fetched lost its fetch_pictures task: it is
+    queued again rather than translating the story past its pictures."""
+    version = story.current_version
+    unfetched = [
+        picture
+        for picture in ninjs.pictures(version.ninjs if version is not None else {})
+        if ninjs.MEDIA not in picture and ninjs.MEDIA_ERROR not in picture
+    ]
+    if story.state == StoryState.RECEIVED and unfetched:
+        return tasks.FETCH_PICTURES, "fetching its pictures"
+    return tasks.TRANSLATE_VERSION, "translation"

@@ -43,6 +43,24 @@ def test_a_story_stuck_waiting_for_translation_is_queued_again_once(db, clock):
     assert requeue(db, clock.now + STALL + timedelta(seconds=1)) == 1
 
 
+def test_a_story_whose_picture_fetch_was_lost_has_its_pictures_fetched_again(db, clock):
+    picture = {
+        "name": "bild",
+        "uri": "urn:t:bild",
+        "type": "picture",
+        "renditions": [{"name": "baseImage", "href": "https://wire.example/bild.jpg"}],
+    }
+    version_id = store_story(db, fixture_story(associations=[picture]))
+    age(db, clock, minutes=10)
+
+    assert requeue(db, clock.now) == 1
+
+    assert queued(db, tasks.FETCH_PICTURES) == [{"story_version_id": version_id}] * 2
+    assert queued(db, tasks.TRANSLATE_VERSION) == []
+    detail = db.scalars(select(StoryEvent.detail).order_by(StoryEvent.id.desc())).first()
+    assert detail == "no progress in 0:05:00: fetching its pictures queued again"
+
+
 def test_stories_still_moving_or_waiting_on_purpose_are_left_alone(db, clock):
     store_story(db, fixture_story(uri="urn:t:fresh"))
     store_story(db, fixture_story(uri="urn:t:held", pubstatus="withheld"))
