@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.ingest import pictures
+from services.ingest.push_client import signed_push_headers
 from shared import ninjs, tasks
 from shared.media_store import FolderStore, key_for
 from shared.models import Media, Source, Story, StoryEvent, StoryState, StoryVersion
@@ -171,3 +172,27 @@ def test_rendition_hrefs_that_are_not_web_urls_are_dropped_and_nothing_is_fetche
     stored = db.get(StoryVersion, version_id).ninjs["associations"][0]
     assert all("href" not in r for r in stored["renditions"])
     assert stored[ninjs.MEDIA_ERROR] == "no rendition with an http(s) URL to fetch"
+
+
+def test_a_pushed_nitf_story_with_an_image_gets_its_picture_and_credit(client, secret, db, server):
+    href = server.serve(
+        "/rathaus.png", picture_bytes(300, 200, kind="PNG"), content_type="image/png"
+    )
+    body = f"""<?xml version="1.0" encoding="UTF-8"?>
+<nitf><head><docdata><doc-id regsrc="hnd" id-string="rathaus-2"/></docdata></head>
+<body><body.head><hedline><hl1>Das Rathaus wird renoviert</hl1></hedline></body.head>
+<body.content><p>Der Ratssaal bekommt neue Fenster.</p>
+<media media-type="image"><media-reference source="{href}" mime-type="image/png" width="300"
+height="200"/><media-caption>Das Rathaus.</media-caption><media-producer>Foto: HND</media-producer>
+</media></body.content></body></nitf>"""
+    answer = client.post(
+        "/v1/sources/wire/stories", data=body, headers=signed_push_headers(secret, body)
+    )
+    assert answer.status_code == 202, answer.get_json()
+    [message] = queued(db, tasks.FETCH_PICTURES)
+
+    fetch(db, message["story_version_id"])
+
+    [stored] = db.get(StoryVersion, message["story_version_id"]).ninjs["associations"]
+    assert stored[ninjs.MEDIA]["content_type"] == "image/png"
+    assert (stored[ninjs.CREDIT], ninjs.caption(stored)) == ("Foto: HND", "Das Rathaus.")
