@@ -4,6 +4,7 @@ from shared.models.base import Base, utcnow
 from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
 from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
+from shared.models.media import Media
 from shared.models.memory import MemoryEntry
 from shared.models.outbox import OutboxMessage
 from shared.models.partners import Partner
@@ -28,6 +29,7 @@ __all__ = [
     "Glossary",
     "GlossaryTerm",
     "IngestError",
+    "Media",
     "MemoryEntry",
     "OutboxMessage",
     "Partner",

@@ -1,0 +1,99 @@
+"""Pictures for tests: real PNG bytes (no imaging library needed) and stored picture stories.
+
+A picture association here is what the ingest side (pictures-in) stores after a successful
+fetch: the wire's renditions, captions and credit, and `x-syndikat-media` naming the bytes kept
+in the media store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import struct
+import zlib
+from typing import Any
+
+from shared import media_store
+
+CAPTION = "Das Rathaus von Bremen am Sonntagmorgen."
+ALT = "Das Rathaus mit einem Gerüst"
+HEADLINE = "Rathaus Bremen"
+CREDIT = "Foto: Sina Schuldt/dpa"
+
+
+def png_bytes(width: int = 32, height: int = 24, seed: int = 1, *, noise: bool = False) -> bytes:
+    """A valid PNG; `noise` makes it incompressible (about width*height*3 bytes)."""
+    rng = random.Random(seed)
+    if noise:
+        rows = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
+    else:
+        colour = bytes(rng.randrange(256) for _ in range(3))
+        rows = (b"\x00" + colour * width) * height
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    level = 0 if noise else 9
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(rows, level))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def stored_picture(data: bytes, width: int = 32, height: int = 24) -> dict[str, Any]:
+    """Put `data` in the configured media store; the association's `x-syndikat-media`."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    media_store.media_store().put(media_store.key_for(sha256, "image/png"), data, "image/png")
+    return {
+        "sha256": sha256,
+        "content_type": "image/png",
+        "width": width,
+        "height": height,
+        "size_bytes": len(data),
+    }
+
+
+def picture_association(
+    data: bytes | None = None, *, store: bool = True, **changes: Any
+) -> dict[str, Any]:
+    """A fetched picture; `store=False` leaves the media store alone (tests without one)."""
+    data = data if data is not None else png_bytes()
+    picture = {
+        "uri": "urn:wire:photo:1",
+        "type": "picture",
+        "headline": HEADLINE,
+        "body_text": CAPTION,
+        "x-syndikat-alt": ALT,
+        "x-syndikat-credit": CREDIT,
+        "by": "Sina Schuldt",
+        "copyrightnotice": "dpa",
+        "usageterms": "Nur zur redaktionellen Verwendung",
+        "renditions": {
+            "original": {
+                "href": "https://wire.example/photos/rathaus.png",
+                "width": 32,
+                "height": 24,
+                "contenttype": "image/png",
+            }
+        },
+        "x-syndikat-media": stored_picture(data) if store else {"sha256": "0" * 64},
+    }
+    return picture | changes
+
+
+def store_picture_story(db: Any, doc: dict[str, Any]) -> int:
+    """Store `doc` with its pictures as the ingest side keeps them (fetched, in the media store);
+    returns its version's id. (The story goes in without them; the stored version then gets
+    them, so these tests do not depend on how pictures are fetched.)"""
+    from shared.models import StoryVersion
+    from tests.support.factories import store_story
+
+    version_id = store_story(db, {k: v for k, v in doc.items() if k != "associations"})
+    version = db.get(StoryVersion, version_id)
+    version.ninjs = doc
+    db.commit()
+    return version_id
