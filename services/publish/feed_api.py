@@ -33,7 +33,7 @@ def partner_feed(name: str, kind: str) -> Any:
             raise ApiError(401, "invalid_token", "unknown feed or wrong token")
         if not partner.enabled:
             raise ApiError(403, "partner_disabled", "this partner is disabled")
-        items = feeds.current_stories(db, partner, int(limit))
+        items = feeds.current_stories(db, partner, int(limit), media_base=request.url_root)
         if kind == "json":
             return jsonify(
                 partner=partner.name,

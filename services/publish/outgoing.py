@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.publish import methods, payload
+from services.publish import methods, payload, pictures
 from shared import ninjs
 from shared.models import Delivery, DeliveryEvent, Story, StoryVersion, Translation
 
@@ -105,7 +105,10 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         data = payload.killed_story(story.uri, version, story.source, partner)
     else:
         data = payload.partner_story(
-            batch.english[delivery.story_version_id], story.source, partner
+            batch.english[delivery.story_version_id],
+            story.source,
+            partner,
+            issued_at=delivery.created_at,
         )
     secrets = partner.signing_secrets(now)
     embargo = batch.embargoes.get(delivery.story_version_id)
@@ -122,4 +125,11 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         story_id=str(delivery.story_id),
         honours_embargoes=partner.honours_embargoes,
         embargoed_until=embargo if embargo is not None and embargo > now else None,
+        pictures=_pictures(batch, delivery),
     )
+
+
+def _pictures(batch: _Batch, delivery: Delivery) -> tuple[pictures.Picture, ...]:
+    if delivery.event == DeliveryEvent.KILLED:
+        return ()
+    return tuple(pictures.stored_pictures(batch.english[delivery.story_version_id]))

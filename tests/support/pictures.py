@@ -95,5 +95,34 @@ def store_picture_story(db: Any, doc: dict[str, Any]) -> int:
     version_id = store_story(db, {k: v for k, v in doc.items() if k != "associations"})
     version = db.get(StoryVersion, version_id)
     version.ninjs = doc
+    for association in (doc.get("associations") or {}).values():
+        record_media(db, association.get("x-syndikat-media") or {})
     db.commit()
+    return version_id
+
+
+def record_media(db: Any, media: dict[str, Any]) -> None:
+    """The `media` row the ingest side writes for a fetched picture (once per hash)."""
+    from sqlalchemy import select
+
+    from shared.models import Media
+
+    if not media.get("sha256"):
+        return
+    if db.scalar(select(Media.id).where(Media.sha256 == media["sha256"])) is None:
+        key = media_store.key_for(media["sha256"], media["content_type"])
+        db.add(Media(**media, storage_key=key))
+        db.flush()
+
+
+def translated_picture_version(
+    db: Any, association: dict[str, Any] | None = None, **changes: Any
+) -> int:
+    """A German story with one picture (`association`), taken in and translated."""
+    from services.translate import pipeline
+    from tests.support.factories import fixture_story
+
+    picture = association if association is not None else picture_association()
+    version_id = store_picture_story(db, fixture_story(associations={"photo": picture}, **changes))
+    pipeline.translate_version(version_id)
     return version_id
