@@ -42,6 +42,8 @@ class Picture:
     headline: str = ""
     #: The partner's address for it (a delivered picture).
     href: str = ""
+    #: Where the media store keeps its bytes (from the `media` table, for uploads).
+    storage_key: str = ""
 
     @property
     def caption_with_credit(self) -> str:
