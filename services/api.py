@@ -18,14 +18,13 @@ from services.ingest.api import bp as push_bp
 from services.ingest.sources_api import bp as sources_bp
 from services.publish.api import bp as partners_bp
 from services.publish.feed_api import bp as feeds_bp
-from services.publish.media_api import bp as media_bp
 from services.translate.api import bp as translate_bp
 from shared.config import get_settings
 from shared.logging import configure_logging
 from shared.web import hardening
 from shared.web.errors import register_error_handlers
 
-BLUEPRINTS = (push_bp, sources_bp, translate_bp, partners_bp, feeds_bp, media_bp)
+BLUEPRINTS = (push_bp, sources_bp, translate_bp, partners_bp, feeds_bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -103,11 +103,8 @@ def pictures(source: dict[str, Any], translation: Translation | None) -> list[Pi
     english = dict(translate.picture_associations(translation.ninjs)) if translation else {}
     shown = []
     for name, german in translate.picture_associations(source):
-        media = (
-            german.get("x-syndikat-media")
-            if isinstance(german.get("x-syndikat-media"), dict)
-            else {}
-        )
+        fetched = german.get("x-syndikat-media")
+        media: dict[str, Any] = fetched if isinstance(fetched, dict) else {}
         theirs = english.get(name, {})
         texts = [
             (label, str(german.get(key) or ""), str(theirs.get(key) or ""))
