@@ -171,3 +171,19 @@ def test_a_retried_webhook_with_a_picture_is_the_same_body(db, wire, partner_sit
 
     first, second = partner_site.requests
     assert first.body == second.body
+
+
+def test_stored_pictures_in_list_form_are_delivered_the_same_way(clock):
+    from services.publish import pictures
+
+    stored = picture_association(store=False) | {"name": "photo"}
+    story = {"uri": "urn:x", "associations": [stored, {"name": "video", "type": "video"}]}
+
+    pictures.for_partners(story, clock.now, "https://api.example")
+
+    picture, video = story["associations"]
+    assert video == {"name": "video", "type": "video"}
+    assert picture["renditions"][0]["href"].startswith(
+        f"https://api.example/v1/media/{'0' * 64}?exp="
+    )
+    assert "x-syndikat-media" not in picture and "wire.example" not in str(picture)

@@ -107,8 +107,8 @@ def record_media(db: Any, media: dict[str, Any]) -> None:
 
     from shared.models import Media
 
-    if not media.get("sha256"):
-        return
+    if not media.get("sha256") or not media.get("content_type"):
+        return  # no picture fetched (or a test's stand-in without bytes)
     if db.scalar(select(Media.id).where(Media.sha256 == media["sha256"])) is None:
         key = media_store.key_for(media["sha256"], media["content_type"])
         db.add(Media(**media, storage_key=key))

@@ -95,3 +95,13 @@ def test_the_pipeline_translates_a_stories_picture_caption(db, settings):
     english = db.scalars(select(Translation)).one().ninjs
     assert english["associations"]["photo"]["body_text"] == "Bremen's town hall on Sunday morning."
     assert english["associations"]["photo"]["x-syndikat-credit"] == "Photo: Sina Schuldt/dpa"
+
+
+def test_pictures_in_the_ninjs_2_2_list_form_are_translated_too():
+    association = picture_association(store=False) | {"name": "photo"}
+    german = fixture_story(associations=[{"name": "text", "type": "text"}, association])
+
+    english = english_of(german)
+
+    assert english["associations"][1]["body_text"] == "Bremen's town hall on Sunday morning."
+    assert english["associations"][0] == {"name": "text", "type": "text"}
