@@ -215,6 +215,20 @@ class Settings(BaseSettings):
         "(docker-compose: `1`); `0`: none",
         0,
     )
+    public_api_url: str = setting(
+        "SYNDIKAT_PUBLIC_API_URL",
+        API,
+        "the API's address as partners reach it: the base of the signed picture URLs in "
+        "webhooks and WordPress uploads (feeds use the address they were fetched from)",
+        derived=lambda values: f"http://{values['ingest_host']}:{values['ingest_port']}",
+        shown_default="`http://<SYNDIKAT_INGEST_HOST>:<SYNDIKAT_INGEST_PORT>`",
+    )
+    media_url_days: PositiveFloat = setting(
+        "SYNDIKAT_MEDIA_URL_DAYS",
+        API,
+        "how long a signed picture URL handed to a partner stays valid, in days",
+        7.0,
+    )
     max_body_bytes: PositiveInt = setting(
         "SYNDIKAT_MAX_BODY_BYTES", API, "largest accepted push body, in bytes", 2 * 1024 * 1024
     )

@@ -73,6 +73,58 @@ def side_by_side(source: dict[str, Any], translation: Translation | None) -> lis
     return shown
 
 
+@dataclass(frozen=True)
+class PictureView:
+    """A picture of the story: the image, and its texts in German and English."""
+
+    name: str
+    #: The fetched picture's hash (the dashboard serves it at /media/<sha256>); "" if none.
+    sha256: str
+    width: int
+    height: int
+    #: (label, German, English) for the headline, caption, alt text and credit.
+    texts: list[tuple[str, str, str]]
+    #: Why it could not be fetched, if it was not.
+    error: str
+    #: The image's alt text: the English, else the German.
+    alt: str
+
+
+PICTURE_TEXTS = (
+    ("headline", "headline"),
+    ("caption", "body_text"),
+    ("description", "description_text"),
+    ("alt text", "x-syndikat-alt"),
+    ("credit", "x-syndikat-credit"),
+)
+
+
+def pictures(source: dict[str, Any], translation: Translation | None) -> list[PictureView]:
+    english = dict(translate.picture_associations(translation.ninjs)) if translation else {}
+    shown = []
+    for name, german in translate.picture_associations(source):
+        fetched = german.get("x-syndikat-media")
+        media: dict[str, Any] = fetched if isinstance(fetched, dict) else {}
+        theirs = english.get(name, {})
+        texts = [
+            (label, str(german.get(key) or ""), str(theirs.get(key) or ""))
+            for label, key in PICTURE_TEXTS
+            if german.get(key) or theirs.get(key)
+        ]
+        shown.append(
+            PictureView(
+                name=name,
+                sha256=str(media.get("sha256") or ""),
+                width=int(media.get("width") or 0),
+                height=int(media.get("height") or 0),
+                texts=texts,
+                error=str(german.get("x-syndikat-media-error") or ""),
+                alt=str(theirs.get("x-syndikat-alt") or german.get("x-syndikat-alt") or ""),
+            )
+        )
+    return shown
+
+
 def _units_by_block(
     segmented: translate.Segmented, translation: Translation | None
 ) -> dict[int, list[UnitView]]:
@@ -119,6 +171,8 @@ def version_text(version: StoryVersion) -> list[str]:
 
 #: Fields that change with every version, or whose text the diff already shows.
 NOT_COMPARED = {"uri", "version", "versioncreated", *translate.TRANSLATED_FIELDS}
+# (A picture's texts are blocks too, so the diff shows a changed caption; `associations`
+# itself is still compared, e.g. a picture added or replaced.)
 #: The longest value shown for a changed field.
 FIELD_SHOWN = 120
 

@@ -13,13 +13,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from services.publish import payload
+from services.publish import payload, pictures
 from shared import ninjs
 from shared.models import (
     Delivery,
@@ -35,6 +37,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 #: Characters XML 1.0 cannot carry; one stray control character must not break a whole feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ATOM_NS = "http://www.w3.org/2005/Atom"
 _WEB = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
@@ -61,7 +64,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def current_stories(db: Session, partner: Partner, limit: int = DEFAULT_LIMIT) -> list[FeedItem]:
+def current_stories(
+    db: Session, partner: Partner, limit: int = DEFAULT_LIMIT, media_base: str | None = None
+) -> list[FeedItem]:
+    """The partner's feed items; picture addresses are built on `media_base` (the address the
+    feed was fetched from)."""
     latest_per_story = (
         select(func.max(Delivery.id))
         .where(Delivery.partner_id == partner.id, Delivery.state == DeliveryState.DELIVERED)
@@ -78,7 +85,7 @@ def current_stories(db: Session, partner: Partner, limit: int = DEFAULT_LIMIT) -
     return [
         FeedItem(
             story=payload.partner_story(
-                english[d.story_version_id], stories[d.story_id].source, partner
+                english[d.story_version_id], stories[d.story_id].source, partner, media_base
             ),
             updated=d.delivered_at or d.created_at,
         )
@@ -106,7 +113,22 @@ def atom(partner: Partner, items: list[FeedItem], self_url: str) -> bytes:
     feed.updated(max((item.updated for item in items), default=utcnow()))
     for item in items:
         _add_entry(feed, item)
-    return feed.atom_str(pretty=True)
+    return _with_enclosures(feed.atom_str(pretty=True), items)
+
+
+def _with_enclosures(atom_xml: bytes, items: list[FeedItem]) -> bytes:
+    """Each entry's pictures as `<link rel="enclosure">` (type and length): added here because
+    feedgen writes an entry link's href only, dropping its rel, type and length."""
+    if not any(pictures.delivered_pictures(item.story) for item in items):
+        return atom_xml
+    root = etree.fromstring(atom_xml)
+    for entry, item in zip(root.iterfind(f"{{{ATOM_NS}}}entry"), items, strict=True):
+        for picture in pictures.delivered_pictures(item.story):
+            link = etree.SubElement(entry, f"{{{ATOM_NS}}}link", rel="enclosure")
+            link.set("href", _xml(picture.href))
+            link.set("type", picture.content_type)
+            link.set("length", str(picture.size_bytes))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
@@ -122,9 +144,12 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
     link = _web_link(story)
     if link:
         entry.link(href=_xml(link), rel="alternate")
+    shown = pictures.delivered_pictures(story)
     if body := ninjs.main_body(story):
-        kind = "html" if "html" in str(body.get("contenttype", "")) else "text"
-        entry.content(_xml(str(body.get("value") or "")), type=kind)
+        content, kind = _content(body, shown)
+        entry.content(content, type=kind)
+    elif shown:
+        entry.content(_xml(_figures(shown) + _paragraph(summary or title)), type="html")
     elif summary or not link:
         # Atom needs content or an alternate link: a story without a body (a picture, a
         # teaser) carries its summary, or at least its headline, instead of breaking the feed.
@@ -139,6 +164,27 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
         if subject.get("uri") or subject.get("name"):
             term = str(subject.get("uri") or subject.get("name"))
             entry.category(term=_xml(term), label=_xml(str(subject.get("name") or term)))
+
+
+def _content(body: dict[str, Any], shown: list[pictures.Picture]) -> tuple[str, str]:
+    """The entry's content and its type: the body, after the story's pictures as figures."""
+    value = str(body.get("value") or "")
+    is_html = "html" in str(body.get("contenttype", ""))
+    if not shown:
+        return _xml(value), "html" if is_html else "text"
+    return _xml(_figures(shown) + (value if is_html else _paragraph(value))), "html"
+
+
+def _figures(shown: list[pictures.Picture]) -> str:
+    return "".join(
+        f'<figure><img src="{escape(p.href)}" alt="{escape(p.alt)}" width="{p.width}" '
+        f'height="{p.height}"/><figcaption>{escape(p.caption_with_credit)}</figcaption></figure>'
+        for p in shown
+    )
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
 
 
 def _summary(story: dict[str, Any]) -> str | None:

@@ -6,6 +6,7 @@ English rendering and earlier remote ids per delivery would cost a dozen queries
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.publish import methods, payload
+from services.publish import methods, payload, pictures
 from shared import ninjs
-from shared.models import Delivery, DeliveryEvent, Story, StoryVersion, Translation
+from shared.models import Delivery, DeliveryEvent, Media, Story, StoryVersion, Translation
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class _Batch:
     versions: dict[int, str]  # story version id → the wire's version
     embargoes: dict[int, datetime | None]  # story version id → its embargo
     remote_ids: dict[tuple[int, uuid.UUID], str]  # (partner, story) → the latest remote id
+    storage_keys: dict[str, str]  # a fetched picture's sha256 → its key in the media store
 
     @classmethod
     def load(cls, db: Session, deliveries: Any) -> _Batch:
@@ -78,13 +80,19 @@ class _Batch:
             .where(Delivery.story_id.in_(story_ids), Delivery.remote_id.is_not(None))
             .order_by(Delivery.id)
         )
+        english_docs = {version_id: doc for version_id, doc in english}
+        hashes = {p.sha256 for doc in english_docs.values() for p in pictures.stored_pictures(doc)}
+        media = db.execute(
+            select(Media.sha256, Media.storage_key).where(Media.sha256.in_(hashes))
+        ).all()
         return cls(
             stories={story.id: story for story in stories},
-            english={version_id: doc for version_id, doc in english},
+            english=english_docs,
             versions={version_id: version for version_id, version, _ in versions},
             embargoes={version_id: ninjs.embargoed(doc) for version_id, _, doc in versions},
             # Later rows win: the remote id from the latest delivery that got one.
             remote_ids={(p, s): remote_id for p, s, remote_id in remote if remote_id},
+            storage_keys={sha256: key for sha256, key in media},
         )
 
 
@@ -105,7 +113,10 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         data = payload.killed_story(story.uri, version, story.source, partner)
     else:
         data = payload.partner_story(
-            batch.english[delivery.story_version_id], story.source, partner
+            batch.english[delivery.story_version_id],
+            story.source,
+            partner,
+            issued_at=delivery.created_at,
         )
     secrets = partner.signing_secrets(now)
     embargo = batch.embargoes.get(delivery.story_version_id)
@@ -122,4 +133,14 @@ def _outgoing(batch: _Batch, delivery: Delivery, now: datetime) -> methods.Outgo
         story_id=str(delivery.story_id),
         honours_embargoes=partner.honours_embargoes,
         embargoed_until=embargo if embargo is not None and embargo > now else None,
+        pictures=_pictures(batch, delivery),
+    )
+
+
+def _pictures(batch: _Batch, delivery: Delivery) -> tuple[pictures.Picture, ...]:
+    if delivery.event == DeliveryEvent.KILLED:
+        return ()
+    return tuple(
+        dataclasses.replace(picture, storage_key=batch.storage_keys.get(picture.sha256, ""))
+        for picture in pictures.stored_pictures(batch.english[delivery.story_version_id])
     )

@@ -2,7 +2,8 @@
 
 The source's attribution goes into `copyrightnotice` through the partner's template (e.g.
 `Source: {source}`); the byline (`by`) is the wire's, or the partner's own under the "partner"
-byline policy. A kill carries the story's `uri` with `pubstatus: canceled`.
+byline policy. Pictures point at Syndikat's own signed copy (`pictures`). A kill carries the
+story's `uri` with `pubstatus: canceled`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import string
 from datetime import datetime
 from typing import Any
 
+from services.publish import pictures
 from shared import ninjs
-from shared.models import DeliveryEvent, Partner, Source
+from shared.models import DeliveryEvent, Partner, Source, utcnow
 
 TEMPLATE_FIELDS = ("source",)
 BYLINE_POLICIES = ("wire", "partner")
@@ -23,8 +25,18 @@ class InvalidTemplate(ValueError):
     pass
 
 
-def partner_story(english: dict[str, Any], source: Source, partner: Partner) -> dict[str, Any]:
+def partner_story(
+    english: dict[str, Any],
+    source: Source,
+    partner: Partner,
+    media_base: str | None = None,
+    issued_at: datetime | None = None,
+) -> dict[str, Any]:
+    """What `partner` gets of `english`. Pictures point at Syndikat's signed media addresses
+    under `media_base` (default: SYNDIKAT_PUBLIC_API_URL), valid from `issued_at` (default: now;
+    a webhook passes its creation time, so a retry sends the same body)."""
     story = copy.deepcopy(english)
+    pictures.for_partners(story, issued_at or utcnow(), media_base)
     story["copyrightnotice"] = render_attribution(partner, source)
     if partner.byline_policy == "partner":
         if partner.byline:

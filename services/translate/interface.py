@@ -16,6 +16,7 @@ from services.translate.qa import location as qa_location
 from services.translate.review import ReviewError, approve, edit_segment
 from services.translate.review import waiting as waiting_for_review
 from services.translate.segments import TRANSLATED_FIELDS, Block, Segmented, Unit, blocks_of
+from services.translate.segments import pictures as picture_associations
 from services.translate.segments import segment as segment_story
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "edit_segment",
     "engine_chain",
     "glossary_snapshot",
+    "picture_associations",
     "qa_location",
     "remove_term",
     "segment_story",

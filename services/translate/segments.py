@@ -20,11 +20,16 @@ from typing import Any
 import pysbd
 from lxml import html
 
-from services.translate import markup
+from services.translate import credits, markup
 from services.translate.markup import Token
 from shared.languages import Language
 
 TRANSLATED_FIELDS = ("headlines", "descriptions", "bodies")
+#: What is translated of each picture association (`associations.<name>`, `type: picture`):
+#: its headline, caption (`body_text`, else `description_text`) and alt text, in this order.
+PICTURE_FIELDS = ("headline", "body_text", "description_text", "x-syndikat-alt")
+#: A picture's credit ("Foto: dpa"): not translated, only its label word (`credits`).
+CREDIT = "x-syndikat-credit"
 
 #: Elements that live inside a line of text; everything else is structure (p, li, ul, div, …).
 INLINE_TAGS = frozenset(
@@ -109,6 +114,9 @@ def rebuild(
         place.write(tokens, block.elements)
     for body in walked.bodies:
         body.save()
+    for _, picture in pictures(english_doc):
+        if isinstance(picture.get(CREDIT), str):
+            picture[CREDIT] = credits.english_credit(picture[CREDIT])
     english_doc["language"] = language
     return english_doc
 
@@ -175,9 +183,10 @@ Elements = list[tuple[str, dict[str, str]]]
 @dataclass
 class _PlainValue:
     item: dict[str, Any]
+    key: str = "value"
 
     def write(self, tokens: list[Token], _elements: Elements) -> None:
-        self.item["value"] = markup.plain(tokens)
+        self.item[self.key] = markup.plain(tokens)
 
 
 @dataclass
@@ -209,7 +218,30 @@ def _walk(doc: dict[str, Any]) -> _Walked:
             elif str(item.get("value") or "").strip():
                 block = Block(where, "", [markup.Text(str(item["value"]))])
                 walked.places.append((block, _PlainValue(item)))
+    for name, picture in pictures(doc):
+        for key in PICTURE_FIELDS:
+            if isinstance(picture.get(key), str) and picture[key].strip():
+                block = Block(f"associations.{name}.{key}", "", [markup.Text(picture[key])])
+                walked.places.append((block, _PlainValue(picture, key)))
     return walked
+
+
+def pictures(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The story's picture associations, (name, association), in the order the story has them."""
+    associations = doc.get("associations")
+    if isinstance(associations, dict):  # keyed by name, as Syndikat stores them
+        named = list(associations.items())
+    elif isinstance(associations, list):  # ninjs 2.2+: a list of objects carrying a `name`
+        named = [
+            (a.get("name", i) if isinstance(a, dict) else i, a) for i, a in enumerate(associations)
+        ]
+    else:
+        return []
+    return [
+        (str(name), item)
+        for name, item in named
+        if isinstance(item, dict) and item.get("type") == "picture"
+    ]
 
 
 def _walk_html(item: dict[str, Any], where: str, walked: _Walked) -> None:

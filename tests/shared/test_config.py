@@ -83,6 +83,12 @@ EVERY_VARIABLE = {
     "SYNDIKAT_MAX_FEED_BYTES": ("200", "max_feed_bytes", 200),
     "SYNDIKAT_MAX_FEED_ITEMS": ("7", "max_feed_items", 7),
     "SYNDIKAT_INBOX_DIR": ("/srv/inbox", "inbox_dir", Path("/srv/inbox")),
+    "SYNDIKAT_PUBLIC_API_URL": (
+        "https://api.example/",
+        "public_api_url",
+        "https://api.example/",
+    ),
+    "SYNDIKAT_MEDIA_URL_DAYS": ("2.5", "media_url_days", 2.5),
     "SYNDIKAT_API_TOKENS": ("t1,t2", "api_tokens", (SecretStr("t1"), SecretStr("t2"))),
     "SYNDIKAT_PUSH_RATE_LIMIT": ("5/second", "push_rate_limit", "5/second"),
     "SYNDIKAT_DELIVERY_TIMEOUT": ("0.8", "delivery_timeout_seconds", 0.8),

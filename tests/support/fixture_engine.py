@@ -22,6 +22,10 @@ ENGLISH = {
     "Die Bürgerämter öffnen am Dienstag um 8 Uhr.": (
         "The citizens' offices open on Tuesday at 8 a.m."
     ),
+    # tests/support/pictures.py: a picture's headline, caption and alt text
+    "Rathaus Bremen": "Bremen town hall",
+    "Das Rathaus von Bremen am Sonntagmorgen.": "Bremen's town hall on Sunday morning.",
+    "Das Rathaus mit einem Gerüst": "The town hall with scaffolding",
     # tests/fixtures/de-stadion.json; German quotes are left in, as engines do: house style
     # turns them into English ones.
     "Stadtrat stimmt für neues Stadion": "City council votes for new stadium",

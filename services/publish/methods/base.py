@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.publish.pictures import Picture
 from shared.models import DeliveryEvent
 
 
@@ -31,6 +32,9 @@ class Outgoing:
     honours_embargoes: bool = False
     #: …and this is the story's embargo still ahead, if any: e.g. a WordPress post's schedule.
     embargoed_until: datetime | None = None
+    #: The story's fetched pictures (their bytes are in the media store), for methods that
+    #: upload them (WordPress); the story's associations already point at Syndikat's copies.
+    pictures: tuple[Picture, ...] = ()
 
     @property
     def signing_secrets(self) -> list[str]:

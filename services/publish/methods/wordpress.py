@@ -14,6 +14,10 @@ kill counts as done only once no such post is left; a failed lookup is retried.
 A story sent before its embargo (to a partner that honours embargoes) becomes a scheduled post,
 `status: future` with `date_gmt` the embargo; an update moves the schedule, and an update that
 lifts the embargo publishes the post.
+
+The story's first picture is the post's featured image, uploaded to the site's media library
+once (`wordpress_media`); an update with another picture sets that one, an update without a
+picture clears it, and a kill trashes the post but leaves the library alone.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
+from services.publish.methods import wordpress_media
 from services.publish.methods.base import Outcome, Outgoing
 from services.publish.methods.wordpress_api import WordPressError, WordPressSite
 from shared import clock, http, ninjs
@@ -129,6 +134,9 @@ def _fields_with_terms(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The post's fields, categories and tags as ids; `extra` names terms that could not be made."""
     fields = post_fields(outgoing.story, outgoing.credentials)
+    # The first picture is the featured image; none (any more): the post has none.
+    picture = outgoing.pictures[0] if outgoing.pictures else None
+    fields["featured_media"] = wordpress_media.featured_media(site, picture) if picture else 0
     fields["categories"], refused = site.term_ids("categories", subject_names(outgoing.story))
     fields["tags"], refused_tags = site.term_ids("tags", tag_names(outgoing.story))
     refused += refused_tags

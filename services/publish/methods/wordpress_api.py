@@ -64,8 +64,11 @@ class WordPressSite:
         route: str,
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        """The decoded JSON answer; any failure raises WordPressError."""
+        """The decoded JSON answer; any failure raises WordPressError. `content` (with its
+        `headers`) is a raw body, e.g. a file for the media library."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise WordPressError(None, "timed out (the delivery's time budget is spent)")
@@ -76,6 +79,8 @@ class WordPressSite:
                 method,
                 url,
                 json=json,
+                content=content,
+                headers=headers,
                 auth=self.auth,
                 timeout=min(self.request_timeout, remaining),
             )
@@ -100,6 +105,25 @@ class WordPressSite:
             params={"slug": f"{slug},{slug}__trashed", "status": ANY_STATUS, "context": "edit"},
         )
         return found[0] if isinstance(found, list) and found else None
+
+    def find_media(self, slug: str) -> dict[str, Any] | None:
+        """The media library item with this slug."""
+        found = self.call("GET", "/wp/v2/media", params={"slug": slug, "context": "edit"})
+        return found[0] if isinstance(found, list) and found else None
+
+    def upload_media(self, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
+        answer = self.call(
+            "POST",
+            "/wp/v2/media",
+            content=data,
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
+        )
+        if not isinstance(answer, dict) or not str(answer.get("id", "")).isdigit():
+            raise WordPressError(None, f"WordPress answered an upload with {str(answer)[:200]!r}")
+        return answer
 
     def term_ids(self, taxonomy: str, names: list[str]) -> tuple[list[int], list[str]]:
         """Ids of the named terms, created when missing; and the names the user may not create."""
