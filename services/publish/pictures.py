@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from services.publish import media_urls
+from shared import ninjs
 
 MEDIA = "x-syndikat-media"
 CREDIT = "x-syndikat-credit"
@@ -119,6 +120,13 @@ def _is_picture(item: Any) -> bool:
     return isinstance(item, dict) and item.get("type") == "picture"
 
 
+def _first_value(items: Any) -> str:
+    for entry in items if isinstance(items, list) else []:
+        if isinstance(entry, dict) and str(entry.get("value") or "").strip():
+            return str(entry["value"]).strip()
+    return ""
+
+
 def _text(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -133,10 +141,10 @@ def _stored(name: str, item: dict[str, Any]) -> Picture:
         width=int(media.get("width") or 0),
         height=int(media.get("height") or 0),
         size_bytes=int(media.get("size_bytes") or 0),
-        caption=_text(item, "body_text") or _text(item, "description_text"),
+        caption=ninjs.caption(item) or _text(item, "body_text") or _text(item, "description_text"),
         alt=_text(item, ALT),
         credit=_text(item, CREDIT),
-        headline=_text(item, "headline"),
+        headline=_text(item, "headline") or _first_value(item.get("headlines")),
     )
 
 

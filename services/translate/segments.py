@@ -28,6 +28,8 @@ TRANSLATED_FIELDS = ("headlines", "descriptions", "bodies")
 #: What is translated of each picture association (`associations.<name>`, `type: picture`):
 #: its headline, caption (`body_text`, else `description_text`) and alt text, in this order.
 PICTURE_FIELDS = ("headline", "body_text", "description_text", "x-syndikat-alt")
+#: The same in ninjs 2.x's lists, as ingest stores a picture (a `credit` role is not translated).
+PICTURE_LISTS = ("headlines", "descriptions")
 #: A picture's credit ("Foto: dpa"): not translated, only its label word (`credits`).
 CREDIT = "x-syndikat-credit"
 
@@ -219,11 +221,23 @@ def _walk(doc: dict[str, Any]) -> _Walked:
                 block = Block(where, "", [markup.Text(str(item["value"]))])
                 walked.places.append((block, _PlainValue(item)))
     for name, picture in pictures(doc):
-        for key in PICTURE_FIELDS:
-            if isinstance(picture.get(key), str) and picture[key].strip():
-                block = Block(f"associations.{name}.{key}", "", [markup.Text(picture[key])])
-                walked.places.append((block, _PlainValue(picture, key)))
+        _walk_picture(name, picture, walked)
     return walked
+
+
+def _walk_picture(name: str, picture: dict[str, Any], walked: _Walked) -> None:
+    """A picture's headline, caption and alt text: as plain keys, and as the ninjs 2.x lists
+    (`headlines`, `descriptions` with roles caption/alt) ingest stores them in."""
+    for key in PICTURE_FIELDS:
+        if isinstance(picture.get(key), str) and picture[key].strip():
+            block = Block(f"associations.{name}.{key}", "", [markup.Text(picture[key])])
+            walked.places.append((block, _PlainValue(picture, key)))
+    for list_name in PICTURE_LISTS:
+        for position, item in enumerate(picture.get(list_name) or []):
+            text = item.get("value") if isinstance(item, dict) else None
+            if isinstance(text, str) and text.strip() and item.get("role") != "credit":
+                where = f"associations.{name}.{list_name}[{position}]"
+                walked.places.append((Block(where, "", [markup.Text(text)]), _PlainValue(item)))
 
 
 def pictures(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -13,19 +13,37 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from services.ingest import pictures as ingest_pictures
 from services.publish import delivery, fanout
 from services.publish.methods.wordpress_api import WordPressSite
 from services.publish.methods.wordpress_media import featured_media, media_slug
 from services.publish.pictures import stored_pictures
+from services.translate import pipeline
 from shared import http
 from shared.models import Delivery
+from tests.support import pictures as pictures_support
 from tests.support import wordpress
-from tests.support.factories import add_partner, add_source
-from tests.support.pictures import picture_association, png_bytes, translated_picture_version
+from tests.support.factories import add_partner, add_source, store_story
+from tests.support.feed_server import FeedServer
+from tests.support.pictures import (
+    picture,
+    picture_association,
+    png_bytes,
+    rendition,
+    story_with,
+    translated_picture_version,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
 CAPTION = "Bremen's town hall on Sunday morning. Photo: Sina Schuldt/dpa"
+WIRE_CAPTION = "Das Rathaus von Bremen am Sonntagmorgen."
+
+
+@pytest.fixture
+def picture_server():
+    with FeedServer(etags=False) as running:
+        yield running
 
 
 @pytest.fixture
@@ -154,3 +172,30 @@ def _with_key(db: Any, picture: Any) -> Any:
     from shared.media_store import key_for
 
     return dataclasses.replace(picture, storage_key=key_for(picture.sha256, picture.content_type))
+
+
+def test_a_pushed_german_story_with_a_photo_reaches_wordpress_fetched_captioned_and_credited(
+    db, site, admin, partner, picture_server
+):
+    """The whole way: intake (the wire's ninjs 2.x form), the fetch over HTTP into the media
+    store, translation of the caption, and the post on the real WordPress."""
+    data = a_picture()
+    href = picture_server.serve(f"/{uuid.uuid4().hex}.png", data, content_type="image/png")
+    wire_picture = picture(
+        "bild",
+        rendition(href, 48, 36) | {"contenttype": "image/png"},
+        descriptions=[{"role": "caption", "contenttype": "text/plain", "value": WIRE_CAPTION}],
+        **{"x-syndikat-credit": "Foto: Sina Schuldt/dpa", "x-syndikat-alt": pictures_support.ALT},
+    )
+    version_id = store_story(db, story_with(wire_picture, uri=f"urn:test:{uuid.uuid4().hex}"))
+    assert ingest_pictures.fetch_pictures(version_id) == "fetched"
+    pipeline.translate_version(version_id)
+
+    published = deliver(db, version_id)
+
+    media_id, status = featured_of(admin, published.remote_id)
+    assert status == "publish" and media_id
+    item = library_item(admin, media_id)
+    assert item["caption"]["raw"] == CAPTION
+    assert item["alt_text"] == "The town hall with scaffolding"
+    assert item["media_details"]["width"] == 48
