@@ -89,7 +89,7 @@ def _rows_context(db: Any, filters: Filters) -> dict[str, Any]:
         "more": len(found) > PAGE_SIZE,
         "filters": filters.args,
         "error": filters.error,
-        "here": url_for("queue.index", **filters.args),
+        "queue_url": url_for("queue.index", **filters.args),
         "now": utcnow(),
     }
 

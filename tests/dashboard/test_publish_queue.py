@@ -190,6 +190,8 @@ def test_counts_per_partner_link_into_the_queue(signed_in, desk):
 def test_the_rows_refresh_as_a_fragment_with_the_filters(signed_in, db, desk):
     page = signed_in.get(f"/queue?partner={desk['one'].id}").get_data(as_text=True)
     assert f'data-refresh="/queue/rows?partner={desk["one"].id}"' in page
+    # Every form leads back to the queue as filtered.
+    assert page.count(f'name="next" value="/queue?partner={desk["one"].id}"') == 4  # rows, bulk
 
     fragment = signed_in.get(
         f"/queue/rows?partner={desk['one'].id}", headers={"X-Dashboard-Fragment": "1"}
