@@ -185,6 +185,8 @@ def test_counts_per_partner_link_into_the_queue(signed_in, desk):
     partners = signed_in.get("/partners").get_data(as_text=True)
     assert f'href="/queue?partner={two}&amp;state=retrying">1</a>' in partners
     assert f'href="/queue?partner={two}&amp;state=dead">1</a>' in partners
+    edit = signed_in.get(f"/partners/{two}").get_data(as_text=True)
+    assert f'href="/queue?partner={two}" id="partner-queue"' in edit
 
 
 def test_the_rows_refresh_as_a_fragment_with_the_filters(signed_in, db, desk):
