@@ -237,6 +237,13 @@ def test_every_page_fits_a_phone_and_its_menu_is_readable(db, desk, dashboard):
         assert_menu_readable(page, path)
         shots.take(path.strip("/").replace("/", "-") or "overview")
 
+    # A wide table scrolls in its box, its row's buttons stay on the screen.
+    page.goto(url + "/partners")
+    for button in ("Send test", "Disable"):
+        assert_on_screen(page.locator(f"#partner-{desk['kurier'].id} button", has_text=button))
+    page.goto(url + "/dead-letters")
+    assert_on_screen(page.locator(f"#delivery-{desk['dead'].id} button", has_text="Replay"))
+
     # The queue's rows are cards with their actions on the screen.
     page.goto(url + "/queue")
     row = page.locator(f"#queue-{desk['retrying'].id}")
@@ -245,9 +252,13 @@ def test_every_page_fits_a_phone_and_its_menu_is_readable(db, desk, dashboard):
         row.locator("button", has_text="Cancel"),
         row.locator("text=Open story"),
     ):
-        box = action.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert_on_screen(action)
     shots.take("queue-phone")
+
+
+def assert_on_screen(element: Any) -> None:
+    box = element.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
 def assert_no_sideways_scroll(page: Any, path: str) -> None:
