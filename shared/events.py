@@ -46,6 +46,7 @@ class Stage(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     DEAD_LETTER = "dead_letter"
     REPLAYED = "replayed"
+    DELIVERY_CANCELED = "delivery_canceled"  # by an operator, with who and why
     # any service
     REQUEUED = "requeued"
     STATE_KEPT = "state_kept"

@@ -52,7 +52,7 @@ def dead_letters() -> Any:
     since_text = request.args.get("since", "").strip()[:100]
     error: str | None
     try:
-        since = _since(since_text)
+        since = parse_since_text(since_text)
     except publish.InvalidTime as exc:
         since, error = None, str(exc)
     else:
@@ -104,7 +104,7 @@ def replay_all() -> Any:
     since_text = request.form.get("since", "").strip()[:100]
     back = url_for("deliveries.dead_letters", partner=partner_id, since=since_text or None)
     try:
-        since = _since(since_text)
+        since = parse_since_text(since_text)
     except publish.InvalidTime as exc:
         say(f"Nothing replayed: {exc}.", "error")
         return redirect(back)
@@ -130,7 +130,7 @@ def _replay_summary(report: publish.ReplayReport, partner: Partner | None) -> st
     return " ".join(parts)
 
 
-def _since(text: str) -> datetime | None:
+def parse_since_text(text: str) -> datetime | None:
     """An age (90m, 24h, 7d) or a time; a time without a zone is in the dashboard's zone."""
     if not text:
         return None

@@ -52,7 +52,8 @@ def test_the_overview_counts_states_the_last_hour_and_what_needs_attention(signe
     attention = section(page, "attention")
     assert "1 story waits for review" in attention
     assert "1 dead letter" in attention
-    assert "bad</a>: 0 retrying, 1 dead — HTTP 410: gone" in attention
+    dead_link = f'<a href="/queue?partner={bad.id}&amp;state=dead">1 dead</a>'
+    assert f">0 retrying</a>, {dead_link} — HTTP 410: gone" in attention
     assert "sleepy</a> is quiet" in attention
     assert "wire</a> is quiet" not in attention
     assert 'data-refresh="/overview/live"' in page

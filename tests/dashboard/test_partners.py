@@ -41,7 +41,8 @@ def test_partners_show_their_health(signed_in, db):
 
     assert "24hw" in row and "timed out" in row
     assert '<td class="num">1</td>' in row  # delivered in 24 h
-    assert 'class="num warn">1<' in row  # retrying
+    retrying = f'class="num warn"><a href="/queue?partner={partner.id}&amp;state=retrying">1</a><'
+    assert retrying in row  # retrying, a link into the publish queue
 
 
 def test_a_webhook_partner_is_added_through_the_form_and_its_secret_never_shown(
