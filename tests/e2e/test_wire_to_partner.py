@@ -123,7 +123,7 @@ def test_a_story_that_waited_for_a_model_is_translated_by_it_once_installed(
         SYNDIKAT_ENGINE="local",
         SYNDIKAT_MODEL_DIR=str(model_dir),
         # Tried again as soon as asked, not a minute after it began to wait.
-        SYNDIKAT_ENGINE_RETRY_FIRST_DELAY="0",
+        SYNDIKAT_ENGINE_RETRY_FIRST_DELAY="0.01",
     )
     doc = fixture_story(
         uri="urn:syndikat:test:tiny",
