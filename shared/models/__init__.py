@@ -1,7 +1,13 @@
 """Every table Syndikat keeps, on one declarative base."""
 
 from shared.models.base import Base, utcnow
-from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
+from shared.models.deliveries import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryEvent,
+    DeliveryState,
+    PrunedAttemptCount,
+)
 from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.memory import MemoryEntry
@@ -31,6 +37,7 @@ __all__ = [
     "MemoryEntry",
     "OutboxMessage",
     "Partner",
+    "PrunedAttemptCount",
     "Source",
     "SourceKind",
     "Story",
