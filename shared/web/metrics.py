@@ -34,6 +34,9 @@ from shared.config import get_settings
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
+if os.environ.get(MULTIPROCESS_DIRECTORY):  # prometheus-client writes there, and wants it made
+    os.makedirs(os.environ[MULTIPROCESS_DIRECTORY], exist_ok=True)
+
 _requests_registry = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
     "syndikat_api_requests",
