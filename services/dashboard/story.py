@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template
 
-from services.dashboard import story_view
+from services.dashboard import review, story_view
 from shared import db as database
 from shared.models import Story
 
@@ -36,4 +36,5 @@ def show(story_id: str) -> Any:
             versions=story_view.version_changes(story.versions),
             timeline=story_view.timeline(db, story.id),
             deliveries=story_view.deliveries(db, story.id),
+            drafts=review.take_drafts(key),
         )
