@@ -4,12 +4,16 @@ as SUCCESS, and Celery never runs the failed task again (the retry schedule is t
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import select
 
 from services.publish import tasks as publish_tasks
 from shared.celery_app import celery_app
 from shared.models import Delivery, DeliveryState
 from tests.support.factories import add_partner
+from tests.support.pipeline import Pipeline, wait_until
 from tests.support.publishing import fan_out, translated_version
 from tests.support.receiver import Answer
 
@@ -51,3 +55,32 @@ def test_a_failed_task_is_acknowledged_not_redelivered_nor_retried_by_celery():
     for task in (publish_tasks.deliver, publish_tasks.fan_out):
         assert not issubclass(publish_tasks.DeliveryAttemptFailed, tuple(task.autoretry_for))
         assert publish_tasks.DeliveryAttemptFailed in task.throws
+
+
+def test_a_real_worker_reports_the_failed_attempt_as_a_failed_task_and_sends_it_once(
+    db, db_env, wire, partner_site, tmp_path
+):
+    # Translating queued the version's fan-out, which sends the delivery: the worker runs it.
+    delivery_id = _planned_delivery(db, partner_site)
+    partner_site.default = Answer(status=503, body=b"down")
+    env = {"DATABASE_URL": db_env, "SYNDIKAT_VAR_DIR": str(tmp_path / "var")}
+    seen: list[dict] = []
+    listening = threading.Event()
+    threading.Thread(target=_collect_events, args=(seen, listening), daemon=True).start()
+    assert listening.wait(10)
+    with Pipeline(env, tmp_path / "logs", workers=("publish",), api=False):
+        failed = wait_until(lambda: [e for e in seen if e["type"] == "task-failed"], timeout=60)
+        time.sleep(3)  # time enough for a redelivery or a Celery retry, were there one
+    assert "DeliveryAttemptFailed" in failed[0]["exception"]
+    assert "to 24hw: retrying after attempt 1 (HTTP 503: down)" in failed[0]["exception"]
+    assert not [e for e in seen if e["type"] in ("task-retried", "task-succeeded")]
+    assert len(partner_site.requests) == 1
+    db.expire_all()
+    assert db.get_one(Delivery, delivery_id).attempts == 1
+
+
+def _collect_events(seen: list[dict], listening: threading.Event) -> None:
+    with celery_app.connection() as connection:
+        receiver = celery_app.events.Receiver(connection, handlers={"*": seen.append})
+        listening.set()
+        receiver.capture(limit=None, timeout=90, wakeup=True)
