@@ -110,8 +110,9 @@ def worker_log_level(settings: Settings) -> str:
 
 def _processes(settings: Settings) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
-    celery = str(bin_dir / "celery")
     level = worker_log_level(settings)
+    # Quiet: without Celery's start-up banner per worker, unless SYNDIKAT_LOG_LEVEL asks for more.
+    quiet = () if "log_level" in settings.model_fields_set else ("--quiet",)
     processes: dict[str, list[str]] = {}
     if settings.redis_embedded and not _redis_answers(settings.redis_url):
         processes["redis"] = _embedded_redis_command(settings)
@@ -125,7 +126,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             workers=1,
         ),
         "ingest": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.ingest.worker",
             "worker",
@@ -141,7 +142,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             level,
         ],
         "translate": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.translate.worker",
             "worker",
@@ -155,7 +156,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             level,
         ],
         "publish": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.publish.worker",
             "worker",
@@ -171,7 +172,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             level,
         ],
         "scheduler": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "shared.celery_app",
             "beat",

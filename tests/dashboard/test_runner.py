@@ -50,10 +50,16 @@ def test_make_run_workers_log_at_warning_unless_syndikat_log_level_says_otherwis
         processes = runner._processes(get_settings())
         return {name: processes[name][processes[name].index("-l") + 1] for name in CELERY}
 
+    def quiet() -> set[bool]:
+        processes = runner._processes(get_settings())
+        return {"--quiet" in processes[name] for name in CELERY}
+
     monkeypatch.delenv("SYNDIKAT_LOG_LEVEL", raising=False)
     assert set(levels().values()) == {"WARNING"}
+    assert quiet() == {True}  # and without Celery's start-up banner
     monkeypatch.setenv("SYNDIKAT_LOG_LEVEL", "DEBUG")
     assert set(levels().values()) == {"DEBUG"}
+    assert quiet() == {False}
     monkeypatch.delenv("SYNDIKAT_LOG_LEVEL")
     services.reset_settings()
 
