@@ -60,6 +60,7 @@ def test_a_failed_task_is_acknowledged_not_redelivered_nor_retried_by_celery():
 def test_a_real_worker_reports_the_failed_attempt_as_a_failed_task_and_sends_it_once(
     db, db_env, wire, partner_site, tmp_path
 ):
+    celery_app.control.purge()  # tasks earlier tests queued and no worker ran
     # Translating queued the version's fan-out, which sends the delivery: the worker runs it.
     delivery_id = _planned_delivery(db, partner_site)
     partner_site.default = Answer(status=503, body=b"down")
