@@ -22,6 +22,7 @@ from services.translate.api import bp as translate_bp
 from shared.config import get_settings
 from shared.logging import configure_logging
 from shared.web import hardening
+from shared.web import metrics as request_metrics
 from shared.web.errors import register_error_handlers
 
 BLUEPRINTS = (push_bp, sources_bp, translate_bp, partners_bp, feeds_bp)
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     register_error_handlers(app)
     hardening.init_app(app)
+    request_metrics.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _trust_proxies(app, get_settings().api_trusted_proxies)

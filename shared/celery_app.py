@@ -40,6 +40,10 @@ def make_celery() -> Celery:
         # hands the message back; together with idempotent tasks nothing is lost or doubled.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # A task that raised is acknowledged (Celery's default, stated because the DELIVER
+        # task relies on it): it ends FAILURE in Flower and is not redelivered; only a worker
+        # process that dies mid-task hands its message back (task_reject_on_worker_lost).
+        task_acks_on_failure_or_timeout=True,
         # One message at a time per process: a translation can take seconds, and prefetched
         # messages would wait behind it instead of going to an idle worker.
         worker_prefetch_multiplier=1,

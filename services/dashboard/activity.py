@@ -1,7 +1,8 @@
 """Counts and latencies read from the database: the overview's numbers and /metrics' too.
 
 Latency of a stage is measured between two timestamps the pipeline already stores:
-- translation: version received → its translation stored (queue wait and engine);
+- translation: version received → its translation stored (queue wait and engine); stories
+  already in English are passed through, not translated, and are left out;
 - delivery: delivery planned → partner acknowledged (includes retries);
 - wire_to_partner: version received → partner acknowledged.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from services.translate.interface import PASSTHROUGH
 from shared.models import (
     Delivery,
     DeliveryAttempt,
@@ -50,7 +52,7 @@ def stage_latencies(db: Session, stage: LatencyStage, since: datetime) -> list[f
         query = (
             select(StoryVersion.received_at, Translation.created_at)
             .join(Translation, Translation.story_version_id == StoryVersion.id)
-            .where(Translation.created_at >= since)
+            .where(Translation.created_at >= since, Translation.engine != PASSTHROUGH)
         )
     elif stage == LatencyStage.DELIVERY:
         query = select(Delivery.created_at, Delivery.delivered_at).where(

@@ -14,7 +14,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.dashboard.formatting import local_zone
+from services.dashboard.formatting import counted, local_zone
 from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
 from services.publish import interface as publish
@@ -120,7 +120,8 @@ def replay_all() -> Any:
 
 def _replay_summary(report: publish.ReplayReport, partner: Partner | None) -> str:
     whose = f" to {partner.name}" if partner else ""
-    parts = [f"{len(report.replayed)} failed deliveries{whose} queued again."]
+    replayed = counted(len(report.replayed), "failed delivery", "failed deliveries")
+    parts = [f"{replayed}{whose} queued again."]
     for delivery_id, why in report.skipped[:SKIPS_SHOWN]:
         parts.append(f"Delivery {delivery_id} not replayed: {why}.")
     if len(report.skipped) > SKIPS_SHOWN:

@@ -1,7 +1,11 @@
-"""How the pages show times and durations: in the configured time zone, short and exact."""
+"""How the pages show times, durations and counts: times in the configured time zone, in one
+format with the zone's name ("2026-12-01 23:05:00 CET"), also where a service wrote an ISO 8601
+time into a text (a story's state detail, a timeline entry: "retry at 2026-12-01T22:05:00+00:00");
+counts with the noun in the right number ("1 attempt", "3 attempts")."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +15,9 @@ from shared.models import utcnow
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, ago=ago, seconds=seconds)
+    app.jinja_env.filters.update(
+        when=when, ago=ago, seconds=seconds, times_in=times_in, counted=counted
+    )
 
 
 def local_zone() -> ZoneInfo:
@@ -22,7 +28,24 @@ def when(value: datetime | str | None) -> str:
     """A time (or an ISO 8601 time as the services' JSON descriptions give it) in the zone."""
     if not value:
         return "–"
-    return _moment(value).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
+    return _moment(value).astimezone(local_zone()).strftime(TIME_FORMAT)
+
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S %Z"
+#: An ISO 8601 time with its offset, as the services write them into texts.
+ISO_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def times_in(text: str | None) -> str:
+    """`text` with every ISO 8601 time in it shown like `when` shows times."""
+    if not text:
+        return ""
+    return ISO_TIME.sub(lambda found: when(found.group(0).replace("Z", "+00:00")), text)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 attempt', '0 attempts', '2 attempts' (or the plural given, for 'entry' → 'entries')."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def ago(value: datetime | str | None) -> str:

@@ -7,8 +7,11 @@ already stored — timestamps on versions, translations and deliveries; states o
 deliveries — so any dashboard process can compute the same numbers, and gunicorn's workers
 need no shared state.
 
-Counts that only grow (deliveries made, attempts) are given for the same window rather than
-since the beginning of time, so a scrape never counts a table that grows without end.
+Counters since ever (stories per source, translations per engine, attempts per partner and
+outcome) and the ages of the oldest waiting deliveries and held stories are
+`services.dashboard.metric_totals`: that module says how the counters stay monotonic although
+retention prunes delivery attempts. The older window gauges (`syndikat_delivery_attempts` by
+outcome in the last 15 minutes) are kept for the dashboards built on them.
 Stage latencies are histograms of the items that finished a stage in the last
 `LATENCY_WINDOW`; as that window slides, counts may go down, so they are exposed as gauge
 histograms (`histogram_quantile(0.95, syndikat_stage_latency_seconds_bucket)` reads them).
@@ -16,18 +19,25 @@ histograms (`histogram_quantile(0.95, syndikat_stage_latency_seconds_bucket)` re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from services.dashboard import activity, queues
+from services.dashboard import activity, metric_totals, queues
 from services.translate.interface import Usage, usage
 from shared import db as database
 from shared import tasks
+from shared.build_info import BuildInfoCollector
 from shared.config import get_settings
 from shared.models import Delivery, DeliveryState, StoryState, utcnow
 
@@ -36,7 +46,8 @@ LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600
 
 
 class SyndikatCollector(Collector):
-    def collect(self) -> Iterator[GaugeMetricFamily | GaugeHistogramMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
+        yield from _totals_and_ages()
         with database.session() as db:
             states = activity.stories_by_state(db)
             # Exact counts of the deliveries still in flight or given up (one index range per
@@ -74,6 +85,75 @@ class SyndikatCollector(Collector):
         yield _latency_histogram(latencies)
         yield from _engine_metrics({"day": engines_today, "month": engines_month})
         yield from _broker_metrics()
+
+
+def _totals_and_ages() -> Iterator[Metric]:
+    now = utcnow()
+    with database.read_session() as db:
+        received = metric_totals.stories_received(db)
+        translations = metric_totals.translations_by_engine(db)
+        attempts = metric_totals.attempts_by_partner(db)
+        pending_ages = metric_totals.oldest_pending_delivery_ages(db, now)
+        held_ages = metric_totals.oldest_held_story_ages(db, now)
+        embargo_delay = metric_totals.embargo_release_delay(db, now)
+    yield _counter(
+        "syndikat_stories_received",
+        "Stories received since ever, by source.",
+        ["source"],
+        {(name,): count for name, count in received.items()},
+    )
+    yield _counter(
+        "syndikat_translations",
+        "Translations stored since ever, by engine (passthrough: "
+        "English stories passed on as they came).",
+        ["engine"],
+        {(engine,): count for engine, count in translations.items()},
+    )
+    yield _counter(
+        "syndikat_partner_delivery_attempts",
+        "Delivery attempts since ever, by partner and outcome (delivered or failed).",
+        ["partner", "outcome"],
+        attempts,
+    )
+    yield _gauge(
+        "syndikat_oldest_pending_delivery_age_seconds",
+        "Per partner: seconds the oldest delivery still to go out (pending or sending, not "
+        "held by an embargo) has waited since it was planned; 0 when none waits.",
+        ["partner"],
+        {(name,): age for name, age in pending_ages.items()},
+    )
+    yield _gauge(
+        "syndikat_oldest_held_story_age_seconds",
+        "Per source and state (needs_review, embargoed): seconds since the oldest held "
+        "story's current version arrived; 0 when none is held.",
+        ["source", "state"],
+        held_ages,
+    )
+    yield _gauge(
+        "syndikat_embargo_release_delay_seconds",
+        "Seconds since the embargo of the oldest untried held delivery passed; 0 when none "
+        "is late (the sweep releases them every few seconds).",
+        [],
+        {(): embargo_delay},
+    )
+
+
+def _counter(
+    name: str, help_text: str, labels: list[str], values: Mapping[Any, int]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, help_text, labels=labels)
+    for key, value in sorted(values.items()):
+        family.add_metric(list(key), value)
+    return family
+
+
+def _gauge(
+    name: str, help_text: str, labels: list[str], values: Mapping[Any, float]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=labels)
+    for key, value in sorted(values.items()):
+        family.add_metric(list(key), value)
+    return family
 
 
 def _labelled(name: str, help_text: str, label: str, values: dict[str, int]) -> GaugeMetricFamily:
@@ -153,4 +233,5 @@ def _broker_metrics() -> Iterator[GaugeMetricFamily]:
 def render() -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SyndikatCollector())
+    registry.register(BuildInfoCollector())
     return generate_latest(registry)

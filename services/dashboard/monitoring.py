@@ -7,18 +7,16 @@ and show counts and check results, never story content. Set SYNDIKAT_METRICS_TOK
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.dashboard import metrics, queues
 from shared import db as database
-from shared.config import get_settings
+from shared.web.metrics import guarded
 
 bp = Blueprint("monitoring", __name__)
 
@@ -68,9 +66,4 @@ def _short(error: Exception) -> str:
 
 @bp.get("/metrics")
 def metrics_page() -> Any:
-    token = get_settings().metrics_token.get_secret_value()
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return Response("bearer token required\n", 401, {"WWW-Authenticate": "Bearer"})
-    return Response(metrics.render(), mimetype=CONTENT_TYPE_LATEST)
+    return guarded(metrics.render)

@@ -1,7 +1,11 @@
 """The review queue: stories the QA gate held, with its findings; approve, edit a sentence, or
 edit and approve. Every action is the translate service's (`services.translate.interface`, as
 for the review API): an edit goes into the translation memory and the story is checked again;
-approving publishes."""
+approving publishes.
+
+An edit the service refuses (a sentence that lost a marker, say) is not thrown away: what the
+reviewer typed is kept in their session and put back into the sentence's editor on the story
+page, with the reason above it, to be fixed rather than typed again."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +26,8 @@ from shared.models import Story, Translation
 
 bp = Blueprint("review", __name__)
 LIMIT = 200
+#: The session's refused edits: "<story id>:<segment index>" → the text as typed.
+DRAFTS = "review_drafts"
 
 
 @bp.get("/review")
@@ -49,16 +55,18 @@ def _held(db: Session, ids: list[uuid.UUID]) -> list[tuple[Story, Translation | 
 
 @bp.post("/review/<uuid:story_id>/approve")
 def approve(story_id: uuid.UUID) -> Any:
-    return _review(
+    _review(
         story_id,
         lambda db: translate.approve(db, story_id, g.user.name),
         "Approved: it goes to the partners now.",
     )
+    return redirect(back_to("story.show", story_id=story_id))
 
 
 @bp.post("/review/<uuid:story_id>/segments/<int:index>")
 def edit_segment(story_id: uuid.UUID, index: int) -> Any:
-    english = markers.from_editor(request.form.get("english", "").strip())
+    typed = request.form.get("english", "")
+    english = markers.from_editor(typed.strip())
     and_approve = request.form.get("then") == "approve"
 
     def edit(db: Session) -> Any:
@@ -69,18 +77,37 @@ def edit_segment(story_id: uuid.UUID, index: int) -> Any:
         " and the story approved." if and_approve else "; the story was checked again."
     )
     anchor = "" if and_approve else f"#unit-{index}"
-    return _review(story_id, edit, done, anchor)
+    refused = _review(story_id, edit, done, anchor)
+    if refused:
+        _keep_draft(story_id, index, typed)
+        return redirect(back_to("story.show", story_id=story_id) + f"#unit-{index}")
+    return redirect(back_to("story.show", story_id=story_id) + anchor)
 
 
 def _review(
     story_id: uuid.UUID, action: Callable[[Session], Any], done: str, anchor: str = ""
 ) -> Any:
+    """Run `action`; returns the refusal's message, or None when it was done."""
     with database.session() as db:
         try:
             action(db)
         except translate.ReviewError as exc:
             db.rollback()
             say(f"Not done: {exc.message}.", "error")
-        else:
-            say(done, "success")
-    return redirect(back_to("story.show", story_id=story_id) + anchor)
+            return exc.message
+        say(done, "success")
+    return None
+
+
+def _keep_draft(story_id: uuid.UUID, index: int, typed: str) -> None:
+    session[DRAFTS] = session.get(DRAFTS, {}) | {f"{story_id}:{index}": typed[:5000]}
+
+
+def take_drafts(story_id: uuid.UUID) -> dict[int, str]:
+    """The story's refused edits by segment index, taken out of the session (shown once)."""
+    drafts = session.get(DRAFTS) or {}
+    prefix = f"{story_id}:"
+    mine = {key: text for key, text in drafts.items() if key.startswith(prefix)}
+    if mine:
+        session[DRAFTS] = {key: text for key, text in drafts.items() if key not in mine}
+    return {int(key.removeprefix(prefix)): text for key, text in mine.items()}

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
-from services.dashboard import story_view
+from services.dashboard import review, story_view
 from shared import db as database
 from shared.media_store import media_store
 from shared.models import Media, Story
@@ -39,6 +39,7 @@ def show(story_id: str) -> Any:
             versions=story_view.version_changes(story.versions),
             timeline=story_view.timeline(db, story.id),
             deliveries=story_view.deliveries(db, story.id),
+            drafts=review.take_drafts(key),
         )
 
 

@@ -1,4 +1,10 @@
-"""Searching stories by any part of their headline or uri, through the search index.
+"""Searching stories by any part of their headline, English headline or uri, through the
+search index.
+
+The English headline is each translation's (`translations.headline`, kept by the model from its
+ninjs), so a story is found by the English of any of its versions. It is not in the search
+index: it is matched by scanning the translations (`ILIKE`), which stays fast enough for a
+newsroom's archive; the German headline and the uri use the index.
 
 The index is each database's own (shared/search_index.py): trigram GIN indexes that serve
 `ILIKE '%…%'` on PostgreSQL, an FTS5 trigram table on SQLite. A database without it (pg_trgm not
@@ -17,10 +23,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy import ColumnElement, Select, or_, select, text
 from sqlalchemy.orm import Session
 
-from shared.models import Story
+from shared.models import Story, StoryVersion, Translation
 from shared.search_index import FTS_TABLE
 
 MAX_MATCHES = 2000
@@ -31,8 +37,12 @@ _has_search_table: dict[str, bool] = {}
 
 
 def matching(db: Session, wanted: str) -> ColumnElement[bool]:
-    """The condition met by stories whose headline or uri contains `wanted`, in any case."""
+    """The condition met by stories whose headline, English headline or uri contains `wanted`,
+    in any case."""
     found = _first_matches(db, wanted, MAX_MATCHES + 1)
+    if len(found) <= MAX_MATCHES:
+        english = db.scalars(_english_matches(wanted).limit(MAX_MATCHES + 1 - len(found)))
+        found = list(dict.fromkeys([*found, *english]))
     if len(found) <= MAX_MATCHES:
         return Story.id.in_(found)
     return _containing(wanted)
@@ -47,8 +57,25 @@ def _first_matches(db: Session, wanted: str, limit: int) -> list[uuid.UUID]:
 
 
 def _containing(wanted: str) -> ColumnElement[bool]:
-    pattern = "%" + _escape_like(wanted) + "%"
-    return or_(Story.headline.ilike(pattern, escape="\\"), Story.uri.ilike(pattern, escape="\\"))
+    pattern = _pattern(wanted)
+    return or_(
+        Story.headline.ilike(pattern, escape="\\"),
+        Story.uri.ilike(pattern, escape="\\"),
+        Story.id.in_(_english_matches(wanted)),
+    )
+
+
+def _english_matches(wanted: str) -> Select[uuid.UUID]:
+    """Stories with a translation whose English headline contains `wanted`."""
+    return (
+        select(StoryVersion.story_id)
+        .join(Translation, Translation.story_version_id == StoryVersion.id)
+        .where(Translation.headline.ilike(_pattern(wanted), escape="\\"))
+    )
+
+
+def _pattern(wanted: str) -> str:
+    return "%" + _escape_like(wanted) + "%"
 
 
 def _escape_like(value: str) -> str:

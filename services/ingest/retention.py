@@ -6,7 +6,8 @@ setting (days, see shared.config). The audit trail is kept longest:
 - sent outbox messages (SYNDIKAT_RETAIN_SENT_OUTBOX_DAYS, 7): the task went to the broker;
   unsent ones are never removed;
 - delivery attempts (SYNDIKAT_RETAIN_DELIVERY_ATTEMPTS_DAYS, 90): the delivery itself stays,
-  with its state, attempt count and last error;
+  with its state, attempt count and last error; the attempts removed are added to
+  `pruned_attempt_counts` per partner and outcome, so /metrics' attempt counters never go down;
 - timeline events of finished stories (SYNDIKAT_RETAIN_TIMELINE_DAYS, 180): events older than
   that of stories published or killed and not changed since; a story still moving keeps all;
 - superseded story versions (SYNDIKAT_RETAIN_OLD_VERSIONS_DAYS, 30): never a story's current
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared import db as database
@@ -34,6 +36,7 @@ from shared.models import (
     Delivery,
     DeliveryAttempt,
     OutboxMessage,
+    PrunedAttemptCount,
     Story,
     StoryEvent,
     StoryState,
@@ -61,6 +64,10 @@ class Kind:
     #: ones), the scheduled run looks only at rows that came of age within this window, which
     #: it passes over hundreds of times; `syndikat db prune` looks at all.
     scan_window: tuple[Any, timedelta] | None = None
+    #: Columns of each removed row to hand to `keep_count`, which records what was removed
+    #: in the deleting transaction (DELETE … RETURNING: exactly the rows this run removed).
+    counted: tuple[Any, ...] = ()
+    keep_count: Callable[[Session, list[tuple[Any, ...]]], None] | None = None
 
     def cutoff(self, now: datetime) -> datetime:
         return now - timedelta(days=self.days(get_settings()))
@@ -79,6 +86,32 @@ def _sent_outbox(cutoff: datetime) -> ColumnElement[bool]:
 
 def _delivery_attempts(cutoff: datetime) -> ColumnElement[bool]:
     return DeliveryAttempt.started_at < cutoff
+
+
+def _count_pruned_attempts(db: Session, removed: list[tuple[Any, ...]]) -> None:
+    """Add removed attempts (delivery id, succeeded) to their partner's pruned counts."""
+    partner_of = dict(
+        db.execute(
+            select(Delivery.id, Delivery.partner_id).where(
+                Delivery.id.in_({delivery_id for delivery_id, _ in removed})
+            )
+        ).all()
+    )
+    counts: dict[tuple[int, bool], int] = {}
+    for delivery_id, succeeded in removed:
+        key = (partner_of[delivery_id], bool(succeeded))
+        counts[key] = counts.get(key, 0) + 1
+    dialect = postgresql if database.is_postgres(db) else sqlite
+    for (partner_id, succeeded), count in counts.items():
+        statement = dialect.insert(PrunedAttemptCount).values(
+            partner_id=partner_id, succeeded=succeeded, attempts=count
+        )
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["partner_id", "succeeded"],
+                set_={"attempts": PrunedAttemptCount.attempts + count},
+            )
+        )
 
 
 def _timeline_of_finished_stories(cutoff: datetime) -> ColumnElement[bool]:
@@ -105,6 +138,8 @@ KINDS = (
         DeliveryAttempt,
         lambda s: s.retain_delivery_attempts_days,
         _delivery_attempts,
+        counted=(DeliveryAttempt.delivery_id, DeliveryAttempt.succeeded),
+        keep_count=_count_pruned_attempts,
     ),
     Kind(
         "timeline events of finished stories",
@@ -145,12 +180,19 @@ def prune_batch(
     removed = {}
     for kind in KINDS:
         batch = select(kind.model.id).where(kind.condition(now, everything)).limit(limit)
-        result = db.execute(
+        statement = (
             delete(kind.model)
             .where(kind.model.id.in_(batch.scalar_subquery()))
             .execution_options(synchronize_session=False)
         )
-        removed[kind.name] = result.rowcount  # type: ignore[attr-defined]  # a CursorResult
+        if kind.keep_count is None:
+            result = db.execute(statement)
+            removed[kind.name] = result.rowcount  # type: ignore[attr-defined]  # a CursorResult
+            continue
+        rows = [tuple(row) for row in db.execute(statement.returning(*kind.counted))]
+        if rows:
+            kind.keep_count(db, rows)
+        removed[kind.name] = len(rows)
     return removed
 
 

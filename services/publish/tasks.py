@@ -24,7 +24,25 @@ _RETRY = {
 }
 
 
-@shared_task(name=tasks.FAN_OUT, **_RETRY)
+class DeliveryAttemptFailed(Exception):
+    """A delivery attempt failed; it is recorded and its retry (if any) is scheduled already.
+
+    Raised so that Flower and `celery events` show the task as failed, as an operator used to
+    Flower expects. It is not in `autoretry_for`, and Celery acknowledges a message whose task
+    raised (`task_acks_on_failure_or_timeout`, see shared.celery_app): Celery neither retries
+    nor redelivers it. The next attempt stays where it was, in deliveries.next_attempt_at,
+    for the sweep. Listed in the tasks' `throws`, so the worker logs it in one line at INFO
+    instead of a traceback at ERROR.
+    """
+
+
+#: Results of an attempt that Flower should show as a failed task.
+FAILED_ATTEMPTS = frozenset(
+    {delivery.Attempted.RETRYING, delivery.Attempted.DEAD, delivery.Attempted.PARTNER_DISABLED}
+)
+
+
+@shared_task(name=tasks.FAN_OUT, throws=(DeliveryAttemptFailed,), **_RETRY)
 def fan_out(story_version_id: int) -> int:
     """Plan the version's deliveries, then send them all at the same time.
 
@@ -48,12 +66,29 @@ def fan_out(story_version_id: int) -> int:
         now = utcnow()  # after planning: a new delivery is due from its creation on
         claimed = delivery.claim(db, list(unsent), now)
     results = delivery.send_claimed(claimed, now)
+    failed = sorted(d for d, result in results.items() if result in FAILED_ATTEMPTS)
+    if failed:
+        raise DeliveryAttemptFailed("; ".join(_failure_text(d, results[d]) for d in failed))
     return created or len(results)
 
 
-@shared_task(name=tasks.DELIVER, **_RETRY)
+@shared_task(name=tasks.DELIVER, throws=(DeliveryAttemptFailed,), **_RETRY)
 def deliver(delivery_id: int) -> str:
-    return delivery.attempt(delivery_id)
+    result = delivery.attempt(delivery_id)
+    if result in FAILED_ATTEMPTS:
+        raise DeliveryAttemptFailed(_failure_text(delivery_id, result))
+    return result
+
+
+def _failure_text(delivery_id: int, result: delivery.Attempted) -> str:
+    with database.read_session() as db:
+        failed = db.get(Delivery, delivery_id)
+        if failed is None:
+            return f"delivery {delivery_id}: {result}"
+        return (
+            f"delivery {delivery_id} to {failed.partner.name}: {result} "
+            f"after attempt {failed.attempts} ({failed.last_error or 'no answer'})"
+        )
 
 
 @shared_task(name=tasks.SWEEP_DELIVERIES)

@@ -12,6 +12,7 @@ from services.translate.engines import Usage, engine_chain
 from services.translate.glossary import GlossaryError, add_term, remove_term
 from services.translate.glossary import snapshot as glossary_snapshot
 from services.translate.markup import MARKER
+from services.translate.pipeline import PASSTHROUGH
 from services.translate.qa import location as qa_location
 from services.translate.review import ReviewError, approve, edit_segment
 from services.translate.review import waiting as waiting_for_review
@@ -21,6 +22,7 @@ from services.translate.segments import segment as segment_story
 
 __all__ = [
     "MARKER",
+    "PASSTHROUGH",
     "TRANSLATED_FIELDS",
     "Block",
     "GlossaryError",

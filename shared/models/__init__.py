@@ -1,7 +1,13 @@
 """Every table Syndikat keeps, on one declarative base."""
 
 from shared.models.base import Base, utcnow
-from shared.models.deliveries import Delivery, DeliveryAttempt, DeliveryEvent, DeliveryState
+from shared.models.deliveries import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryEvent,
+    DeliveryState,
+    PrunedAttemptCount,
+)
 from shared.models.engine_usage import EngineUsage
 from shared.models.glossary import Glossary, GlossaryTerm, TermKind
 from shared.models.media import Media
@@ -35,6 +41,7 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "PicturePolicy",
+    "PrunedAttemptCount",
     "Source",
     "SourceKind",
     "Story",

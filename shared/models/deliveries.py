@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, utcnow
@@ -92,6 +92,23 @@ class DeliveryAttempt(Base):
     succeeded: Mapped[bool] = mapped_column(default=False)
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+
+class PrunedAttemptCount(Base):
+    """Delivery attempts retention removed, per partner and outcome.
+
+    With the attempts still stored they make totals that only grow, which /metrics exposes as
+    Prometheus counters (`rate()` needs them); retention adds to these in the transaction
+    that deletes the attempts (services.ingest.retention).
+    """
+
+    __tablename__ = "pruned_attempt_counts"
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    succeeded: Mapped[bool] = mapped_column(primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # The dashboard's throughput and latency (delivered in the last hour), its dead letters by

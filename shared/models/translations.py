@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from shared import ninjs as ninjs_format
 from shared.models.base import Base, JSONDocument, utcnow
 from shared.models.stories import StoryVersion
 
@@ -34,6 +35,8 @@ class Translation(Base):
     status: Mapped[str] = mapped_column(String(20), default=TranslationStatus.DONE)
     #: The English story as ninjs 2.x.
     ninjs: Mapped[dict[str, Any]]
+    #: Its main headline, kept with every change of `ninjs`: the dashboard's search finds it.
+    headline: Mapped[str | None] = mapped_column(Text)
     #: QA findings, empty when the gate found nothing.
     qa: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: The units the engine translated, in order: {"source", "english", "origin"} each, in
@@ -45,6 +48,11 @@ class Translation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     story_version: Mapped[StoryVersion] = relationship()
+
+    @validates("ninjs")
+    def _keep_headline(self, _key: str, value: dict[str, Any]) -> dict[str, Any]:
+        self.headline = ninjs_format.main_headline(value)
+        return value
 
     @property
     def publishable(self) -> bool:

@@ -96,7 +96,7 @@ def test_dead_letters_filter_by_partner_and_time_and_replay_one_or_all(signed_in
     assert fresh(db, Delivery, second.id).state == DeliveryState.PENDING
     assert fresh(db, Delivery, old.id).state == DeliveryState.DEAD  # older than a day
     page = signed_in.get(answer.headers["Location"]).get_data(as_text=True)
-    assert "1 failed deliveries to two queued again." in page
+    assert "1 failed delivery to two queued again." in page
     post("/dead-letters/replay")
     assert fresh(db, Delivery, old.id).state == DeliveryState.PENDING
     assert "No dead letters." in signed_in.get("/dead-letters").get_data(as_text=True)

@@ -4,6 +4,7 @@ their markers, edit, edit and approve, approve — all through services.translat
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -187,3 +188,19 @@ def test_after_an_edit_the_reason_the_story_waits_follows_the_check(post, signed
     post(f"/review/{held.id}/segments/{lost}", english="Construction costs a lot.", then="save")
     db.expire_all()
     assert db.get(Story, held.id).state_detail == "QA: 1,15 is missing (expected 1.15)"
+
+
+def test_a_refused_edit_keeps_what_was_typed_in_the_sentences_editor(post, signed_in, db, held):
+    lost = unit_index(db, held, LOST_NUMBER)
+    typed = "The <g7>plan</g7> costs 1.15 billion euros, says the mayor."
+
+    answer = post(f"/review/{held.id}/segments/{lost}", english=typed, then="save")
+
+    assert answer.headers["Location"].endswith(f"#unit-{lost}")
+    page = signed_in.get(f"/stories/{held.id}").get_data(as_text=True)
+    editor = page.split(f'id="unit-{lost}"', 1)[1].split("</form>", 1)[0]
+    assert "Not saved; what you typed is below." in editor
+    assert html.escape(typed, quote=False) in editor
+    # Shown once: the next visit shows the stored English again.
+    again = signed_in.get(f"/stories/{held.id}").get_data(as_text=True)
+    assert html.escape(typed, quote=False) not in again

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from services.dashboard import story_search
-from shared.models import Story
-from tests.support.dashboard import add_story
+from shared.models import Story, Translation
+from tests.support.dashboard import add_story, english_doc
 from tests.support.factories import add_source
 
 HEADLINES = [
@@ -69,6 +69,11 @@ def test_without_the_search_table_sqlite_scans_with_the_same_answers(
 def test_the_index_follows_a_new_headline_and_a_deleted_story(db, stories):
     story = db.get(Story, stories[1].id)
     story.headline = "Rathaus öffnet wieder"
+    # (its English, "EN: Rathaus bleibt geschlossen", would be found too: a new one as well)
+    translation = db.scalars(
+        select(Translation).where(Translation.story_version_id == story.current_version_id)
+    ).one()
+    translation.ninjs = english_doc(translation.ninjs, "Town hall opens again")
     db.commit()
     assert found(db, "geschlossen") == set()
     assert found(db, "öffnet wieder") == {"Rathaus öffnet wieder"}
@@ -76,3 +81,18 @@ def test_the_index_follows_a_new_headline_and_a_deleted_story(db, stories):
     db.execute(delete(Story).where(Story.id == stories[0].id))
     db.commit()
     assert found(db, "Rekordumschlag") == set()
+
+
+@pytest.mark.parametrize("max_matches", [story_search.MAX_MATCHES, 0])
+def test_the_search_finds_the_english_headline(db, stories, monkeypatch, max_matches):
+    monkeypatch.setattr(story_search, "MAX_MATCHES", max_matches)  # 0: the walking path
+    translation = db.scalars(
+        select(Translation).where(Translation.story_version_id == stories[1].current_version_id)
+    ).one()
+    translation.ninjs = english_doc(translation.ninjs, "Town hall stays closed")
+    db.commit()
+
+    assert translation.headline == "Town hall stays closed"
+    assert found(db, "town hall") == {HEADLINES[1]}
+    assert found(db, "STAYS CLOSED") == {HEADLINES[1]}
+    assert found(db, "closed") == {HEADLINES[1]}
