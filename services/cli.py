@@ -8,7 +8,7 @@ from services.dashboard.cli import users_group
 from services.ingest.cli import ingest_files, sources_group
 from services.publish.cli import deliveries_group, partners_group
 from services.runner import run_command
-from services.translate.cli import glossary_group, models_group
+from services.translate.cli import engines_group, glossary_group, models_group
 from shared import db as database
 from shared import migrate
 from shared.crypto import SecretDecryptionError
@@ -54,6 +54,7 @@ for command in (
     deliveries_group,
     models_group,
     glossary_group,
+    engines_group,
     users_group,
     run_command,
 ):

@@ -110,12 +110,19 @@ def translate_version(story_version_id: int) -> str:
     return _wait_for_engine(work, "; ".join(failures))
 
 
-def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> Rendering:
-    """The English of `doc`: memory first, the engine for the rest, house style, QA."""
+def render(
+    engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot, *, recall: bool = True
+) -> Rendering:
+    """The English of `doc`: memory first, the engine for the rest, house style, QA.
+
+    `recall=False` leaves the memory out (and the database with it): every sentence goes to the
+    engine, as when engines are compared (`services.translate.compare`)."""
     segmented = segments.segment(doc)
     units = [unit.text for unit in segmented.units]
-    with database.read_session() as db:
-        recalled = memory.recall(db, units, engine.name, glossary.version)
+    recalled = {}
+    if recall:
+        with database.read_session() as db:
+            recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary), strict=True))
     english = [recalled[u].english if u in recalled else fresh[u] for u in units]
