@@ -82,6 +82,14 @@ class Settings:
     libretranslate_key: str = ""
     #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
     mt_timeout_seconds: float = 60.0
+    #: Stories one translate worker process works on at once (Celery threads, one model).
+    translate_concurrency: int = 8
+    #: CPU threads the local model uses for one batch; 0: every CPU this process may use.
+    model_threads: int = 0
+    #: How long the first waiting story's sentences wait for other stories' before the batched
+    #: engine call, and the most sentences one call takes (see services/translate/batching.py).
+    translate_batch_window_ms: int = 20
+    translate_batch_max_segments: int = 128
     #: Largest feed document a poll reads; a bigger one is refused before it is parsed.
     max_feed_bytes: int = 10 * 1024 * 1024
     #: Most items taken from one feed per poll (the newest); the rest are left for the wire.
@@ -183,6 +191,10 @@ def load_settings() -> Settings:
         libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
         libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
         mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
+        translate_concurrency=_env_int("SYNDIKAT_TRANSLATE_CONCURRENCY", 8),
+        model_threads=_env_int("SYNDIKAT_MODEL_THREADS", 0),
+        translate_batch_window_ms=_env_int("SYNDIKAT_TRANSLATE_BATCH_WINDOW_MS", 20),
+        translate_batch_max_segments=_env_int("SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS", 128),
         max_feed_bytes=_env_int("SYNDIKAT_MAX_FEED_BYTES", 10 * 1024 * 1024),
         max_feed_items=_env_int("SYNDIKAT_MAX_FEED_ITEMS", 500),
         inbox_dir=Path(_env("SYNDIKAT_INBOX_DIR", str(var_dir / "inbox"))).resolve(),

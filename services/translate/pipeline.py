@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.translate import bylines, house_style, memory, qa, segments
+from services.translate import batching, bylines, house_style, memory, qa, segments
 from services.translate import glossary as glossaries
 from services.translate.engines import (
     Engine,
@@ -80,8 +80,9 @@ class Rendering:
 
 @cache
 def configured_engine(setting: str | None = None) -> Engine:
-    """The engine a setting names (default: SYNDIKAT_ENGINE), built once per worker process."""
-    return load_engine(setting or get_settings().engine)
+    """The engine a setting names (default: SYNDIKAT_ENGINE), built once per worker process;
+    concurrent stories share its calls where that pays (see `batching`)."""
+    return batching.across_stories(load_engine(setting or get_settings().engine))
 
 
 def translate_version(story_version_id: int) -> str:

@@ -2,7 +2,8 @@
 
 `ReferenceEngine` answers every German sentence there with its reference English (a perfect
 engine); `GarbageEngine` answers with the same words shuffled across the whole set (English
-words, wrong sentences). Configured by import path like any plug-in engine.
+words, wrong sentences); `BatchingReferenceEngine` is the perfect one batched across stories
+like the local model, and records its calls. Configured by import path like any plug-in engine.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import random
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from services.translate import compare
 from services.translate.engines import EngineError
@@ -55,3 +56,16 @@ class GarbageEngine(ReferenceEngine):
         words = " ".join(reference_english().values()).split()
         rng = random.Random(len(segments))
         return [" ".join(rng.sample(words, len(segment.split()))) for segment in segments]
+
+
+class BatchingReferenceEngine(ReferenceEngine):
+    name = "reference-batched"
+    batches_stories = True
+    #: The segments of every call, in this process.
+    calls: ClassVar[list[list[str]]] = []
+
+    def translate(
+        self, segments: Sequence[str], source_language: str, target_language: str
+    ) -> list[str]:
+        BatchingReferenceEngine.calls.append(list(segments))
+        return super().translate(segments, source_language, target_language)
