@@ -7,7 +7,7 @@ import sys
 import time
 
 #: Modules under bench/ with a `run() -> list[Table]`, in the order they are printed.
-BENCHMARKS = ["pipeline", "ingest", "translate", "publish", "dashboard"]
+BENCHMARKS = ["pipeline", "ingest", "translate", "model_speed", "publish", "dashboard"]
 
 
 def main(names: list[str]) -> int:

@@ -1,0 +1,233 @@
+"""The translate worker on a production-size model: end to end against the bare model call.
+
+The model is bench/production_model.py's (6+6 layers, width 512, 32k vocabulary, int8, random
+weights). The stories are made of the reference set's German sentences, their words shuffled
+per story so no two stories share a sentence (the translation memory would otherwise skip the
+engine): a headline and three paragraphs of three sentences each.
+
+* bare: the local engine's one `translate_batch` call over every sentence of all the stories,
+  tokenized beforehand (the model alone: no database, no Celery, no segmenting, no QA);
+* worker: a real translate worker (`--pool threads -c 8`, as `make run` starts it) on real
+  Redis and SQLite, all the stories' tasks queued at once, until every translation is stored;
+* latency: one story a second, from its task being queued to its translation being stored;
+* the worker's resident memory (one process, one model) afterwards.
+
+Counts: BENCH_MODEL_STORIES (default 24) and BENCH_MODEL_PACED (default 10).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import production_model
+from bench.environment import bench_installation
+from bench.table import Table
+
+STORIES = int(os.environ.get("BENCH_MODEL_STORIES", "24"))
+PACED = int(os.environ.get("BENCH_MODEL_PACED", "10"))
+CONCURRENCY = 8
+SENTENCES_PER_PARAGRAPH = 3
+PARAGRAPHS = 3
+
+
+def run() -> list[Table]:
+    with tempfile.TemporaryDirectory(prefix="syndikat-bench-model-") as work:
+        model_dir = production_model.build(Path(work) / "model")
+        docs = bench_stories(1 + STORIES + PACED)
+        warm_up, batch, paced = docs[0], docs[1 : 1 + STORIES], docs[1 + STORIES :]
+        bare = bare_stories_per_second(model_dir, batch)
+        os.environ["SYNDIKAT_MODEL_DIR"] = str(model_dir)
+        os.environ["SYNDIKAT_TRANSLATE_CONCURRENCY"] = str(CONCURRENCY)
+        with bench_installation(engine="local") as root:
+            measured = through_the_worker(root, warm_up, batch, paced)
+    return [_table(bare, measured)]
+
+
+def _table(bare: float, measured: dict[str, Any]) -> Table:
+    sentences = 1 + PARAGRAPHS * SENTENCES_PER_PARAGRAPH
+    table = Table(
+        "Translate worker on a production-size model (6+6 layers, width 512, 32k vocabulary, "
+        "int8, random weights)",
+        ["measure", "value", "target"],
+    )
+    table.add("bare translate_batch, stories/s", bare, "")
+    table.add("worker end to end, stories/s", measured["throughput"], "")
+    table.add("ratio", measured["throughput"] / bare, "≥ 0.8")
+    table.add("latency at 1 story/s, p50 (ms)", measured["p50_ms"], "")
+    table.add("latency at 1 story/s, max (ms)", measured["max_ms"], "")
+    table.add("worker RSS after the run (MB)", measured["rss_mb"], "")
+    table.add("worker peak RSS (MB)", measured["peak_rss_mb"], "")
+    table.notes.append(
+        f"{STORIES} stories of {sentences} sentences queued at once; {PACED} more one a second. "
+        f"Worker: --pool threads -c {CONCURRENCY}, one model, {_cpus()} CPU threads; "
+        "bare: the same engine options in one call over all the sentences."
+    )
+    return table
+
+
+# -- the stories -----------------------------------------------------------------------------------
+
+
+def bench_stories(count: int) -> list[dict[str, Any]]:
+    german = production_model.german_sentences()
+    return [_story(number, german, random.Random(number)) for number in range(count)]
+
+
+def _story(number: int, german: list[str], rng: random.Random) -> dict[str, Any]:
+    def sentence() -> str:
+        words = rng.choice(german).rstrip(".").split()
+        rng.shuffle(words)
+        return " ".join(words) + "."
+
+    paragraphs = [
+        " ".join(sentence() for _ in range(SENTENCES_PER_PARAGRAPH)) for _ in range(PARAGRAPHS)
+    ]
+    return {
+        "uri": f"urn:syndikat:bench:model:{number}",
+        "type": "text",
+        "version": "1",
+        "language": "de",
+        "headlines": [{"role": "main", "value": sentence().rstrip(".")}],
+        "bodies": [
+            {
+                "role": "main",
+                "contenttype": "text/html",
+                "value": "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs),
+            }
+        ],
+    }
+
+
+# -- bare ------------------------------------------------------------------------------------------
+
+
+def bare_stories_per_second(model_dir: Path, docs: list[dict[str, Any]]) -> float:
+    """The engine's own model call over every sentence of `docs`, timed alone."""
+    from services.translate import segments
+    from services.translate.engines import local
+    from services.translate.engines.local import LocalEngine
+
+    engine = LocalEngine.from_path(model_dir)
+    model = engine._model()
+    sentences = [
+        unit for doc in docs for unit in dict.fromkeys(u.text for u in segments.segment(doc).units)
+    ]
+    pieces = [model.source.encode(local._loosen(text), out_type=str) for text in sentences]
+    engine._run(model.translator, pieces[:8])  # warm up
+    started = time.perf_counter()
+    engine._run(model.translator, pieces)
+    return len(docs) / (time.perf_counter() - started)
+
+
+# -- through the worker ----------------------------------------------------------------------------
+
+
+def through_the_worker(
+    root: Path, warm_up: dict[str, Any], batch: list[dict[str, Any]], paced: list[dict[str, Any]]
+) -> dict[str, Any]:
+    from tests.support.pipeline import Pipeline
+
+    versions = _store([warm_up, *batch, *paced])
+    warm_up_id, batch_ids, paced_ids = (
+        versions[0],
+        versions[1 : 1 + len(batch)],
+        versions[1 + len(batch) :],
+    )
+    with Pipeline({}, root / "logs", workers=(), api=False) as pipeline:
+        name = pipeline.start_worker(
+            "translate", options=("--pool", "threads", "-c", str(CONCURRENCY))
+        )
+        pipeline.wait_for_workers((name,))
+        _queue(warm_up_id)
+        _wait_until_stored([warm_up_id])  # the model loads on the first story
+        started = time.perf_counter()
+        for version_id in batch_ids:
+            _queue(version_id)
+        _wait_until_stored(batch_ids)
+        throughput = len(batch_ids) / (time.perf_counter() - started)
+        latencies = _paced_latencies(paced_ids)
+        rss, peak = _memory_mb(pipeline.processes[name].pid)
+    return {
+        "throughput": throughput,
+        "p50_ms": statistics.median(latencies),
+        "max_ms": max(latencies),
+        "rss_mb": rss,
+        "peak_rss_mb": peak,
+    }
+
+
+def _store(docs: list[dict[str, Any]]) -> list[int]:
+    """Take the stories in, and drop the translate tasks intake queued: the bench queues them."""
+    from shared import db as database
+    from shared.celery_app import celery_app
+    from tests.support.factories import store_story
+
+    with database.session() as db:
+        version_ids = [store_story(db, doc) for doc in docs]
+    celery_app.control.purge()
+    return version_ids
+
+
+def _queue(version_id: int) -> None:
+    from shared import tasks
+    from shared.celery_app import celery_app
+
+    celery_app.send_task(tasks.TRANSLATE_VERSION, kwargs={"story_version_id": version_id})
+
+
+def _stored(version_ids: list[int]) -> set[int]:
+    from sqlalchemy import select
+
+    from shared import db as database
+    from shared.models import Translation
+
+    with database.session() as db:
+        query = select(Translation.story_version_id).where(
+            Translation.story_version_id.in_(version_ids)
+        )
+        return set(db.scalars(query))
+
+
+def _wait_until_stored(version_ids: list[int], timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_stored(version_ids)) < len(version_ids):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the translate worker did not store every translation in time")
+        time.sleep(0.02)
+
+
+def _paced_latencies(version_ids: list[int]) -> list[float]:
+    """Queue one story a second; each one's milliseconds from queued to stored."""
+    queued: dict[int, float] = {}
+    done: dict[int, float] = {}
+    start = time.monotonic()
+    while len(done) < len(version_ids):
+        now = time.monotonic()
+        due = version_ids[: min(len(version_ids), int(now - start) + 1)]
+        for version_id in due:
+            if version_id not in queued:
+                _queue(version_id)
+                queued[version_id] = time.monotonic()
+        for version_id in _stored(list(queued)) - done.keys():
+            done[version_id] = time.monotonic()
+        time.sleep(0.01)
+    return [(done[v] - queued[v]) * 1000 for v in version_ids]
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0))
