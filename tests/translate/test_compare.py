@@ -186,3 +186,17 @@ def write_story(
     }
     (folder / f"{name}.de.json").write_text(json.dumps(doc, ensure_ascii=False))
     (folder / f"{name}.en.txt").write_text("\n".join(english) + "\n")
+
+
+def test_with_glossary_the_installations_terms_reach_the_engine(syndikat) -> None:
+    assert syndikat("glossary", "add", "Landtag", "state parliament").exit_code == 0
+
+    without = syndikat("engines", "compare", str(REFERENCE_SET), "--engines", PERFECT)
+    with_glossary = syndikat(
+        "engines", "compare", str(REFERENCE_SET), "--engines", PERFECT, "--glossary"
+    )
+
+    assert table(without.output)[PERFECT][:5] == ["100.0", "100.0", "0/6 (0%)", "0", "0"]
+    # The perfect engine knows the sentences, not the glossary's placeholders for the term
+    # (`Der <x1/> hat am Donnerstag ...`): the story with "Landtag" fails, as it shows.
+    assert table(with_glossary.output)[PERFECT][4] == "1"
