@@ -11,6 +11,8 @@ engine): a headline and three paragraphs of three sentences each.
 * worker: a real translate worker (`--pool threads -c 8`, as `make run` starts it) on real
   Redis and SQLite, all the stories' tasks queued at once, until every translation is stored;
 * latency: one story a second, from its task being queued to its translation being stored;
+* for comparison, a worker whose stories each get their own model call (batches of one story:
+  the translate worker before the micro-batcher), on as many other stories;
 * the worker's resident memory (one process, one model) afterwards.
 
 Counts: BENCH_MODEL_STORIES (default 24) and BENCH_MODEL_PACED (default 10).
@@ -23,6 +25,8 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +44,15 @@ PARAGRAPHS = 3
 def run() -> list[Table]:
     with tempfile.TemporaryDirectory(prefix="syndikat-bench-model-") as work:
         model_dir = production_model.build(Path(work) / "model")
-        docs = bench_stories(1 + STORIES + PACED)
-        warm_up, batch, paced = docs[0], docs[1 : 1 + STORIES], docs[1 + STORIES :]
-        bare_model = BareModel(model_dir, batch)
+        docs = bench_stories(1 + STORIES + PACED + 1 + STORIES)
+        bare_model = BareModel(model_dir, docs[1 : 1 + STORIES])
         # Before and after the worker's run: on a shared machine the CPU time a process gets
         # drifts, and the mean of the two is fairer to both than either alone.
         bare = [bare_model.stories_per_second()]
         os.environ["SYNDIKAT_MODEL_DIR"] = str(model_dir)
         os.environ["SYNDIKAT_TRANSLATE_CONCURRENCY"] = str(CONCURRENCY)
         with bench_installation(engine="local") as root:
-            measured = through_the_worker(root, warm_up, batch, paced)
+            measured = through_the_worker(root, docs)
         bare.append(bare_model.stories_per_second())
     return [_table(bare, measured)]
 
@@ -66,6 +69,7 @@ def _table(bare_runs: list[float], measured: dict[str, Any]) -> Table:
     table.add("bare translate_batch, stories/s (mean)", bare, "")
     table.add("worker end to end, stories/s", measured["throughput"], "")
     table.add("ratio", measured["throughput"] / bare, "≥ 0.8")
+    table.add("worker, each story its own model call, stories/s", measured["unbatched"], "")
     table.add("latency at 1 story/s, p50 (ms)", measured["p50_ms"], "")
     table.add("latency at 1 story/s, max (ms)", measured["max_ms"], "")
     table.add("worker RSS after the run (MB)", measured["rss_mb"], "")
@@ -144,38 +148,53 @@ class BareModel:
 # -- through the worker ----------------------------------------------------------------------------
 
 
-def through_the_worker(
-    root: Path, warm_up: dict[str, Any], batch: list[dict[str, Any]], paced: list[dict[str, Any]]
-) -> dict[str, Any]:
-    from tests.support.pipeline import Pipeline
+def through_the_worker(root: Path, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Throughput, latency at one story a second and memory of a worker as `make run` starts it;
+    then the throughput of one whose stories each have their own model call (no batching).
 
-    versions = _store([warm_up, *batch, *paced])
-    warm_up_id, batch_ids, paced_ids = (
-        versions[0],
-        versions[1 : 1 + len(batch)],
-        versions[1 + len(batch) :],
-    )
-    with Pipeline({}, root / "logs", workers=(), api=False) as pipeline:
-        name = pipeline.start_worker(
-            "translate", options=("--pool", "threads", "-c", str(CONCURRENCY))
-        )
-        pipeline.wait_for_workers((name,))
-        _queue(warm_up_id)
-        _wait_until_stored([warm_up_id])  # the model loads on the first story
-        started = time.perf_counter()
-        for version_id in batch_ids:
-            _queue(version_id)
-        _wait_until_stored(batch_ids)
-        throughput = len(batch_ids) / (time.perf_counter() - started)
+    `docs`: a warm-up story, the batch, the paced stories, then a warm-up and a batch for the
+    second worker (other stories: the memory would answer for the first ones)."""
+    versions = _store(docs)
+    warm_up_id, versions = versions[0], versions[1:]
+    batch_ids, versions = versions[:STORIES], versions[STORIES:]
+    paced_ids, versions = versions[:PACED], versions[PACED:]
+    with _worker(root, "batched", {}) as (pipeline, name):
+        throughput = _throughput(warm_up_id, batch_ids)
         latencies = _paced_latencies(paced_ids)
         rss, peak = _memory_mb(pipeline.processes[name].pid)
+    # A batch of one story at most: each story its own call, as before the micro-batcher.
+    with _worker(root, "unbatched", {"SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS": "1"}):
+        unbatched = _throughput(versions[0], versions[1:])
     return {
         "throughput": throughput,
+        "unbatched": unbatched,
         "p50_ms": statistics.median(latencies),
         "max_ms": max(latencies),
         "rss_mb": rss,
         "peak_rss_mb": peak,
     }
+
+
+@contextmanager
+def _worker(root: Path, label: str, env: dict[str, str]) -> Iterator[tuple[Any, str]]:
+    from tests.support.pipeline import Pipeline
+
+    with Pipeline(env, root / f"logs-{label}", workers=(), api=False) as pipeline:
+        options = ("--pool", "threads", "-c", str(CONCURRENCY))
+        name = pipeline.start_worker("translate", options=options)
+        pipeline.wait_for_workers((name,))
+        yield pipeline, name
+
+
+def _throughput(warm_up_id: int, version_ids: list[int]) -> float:
+    """Stories per second from queueing them all at once until every translation is stored."""
+    _queue(warm_up_id)
+    _wait_until_stored([warm_up_id])  # the model loads on the first story
+    started = time.perf_counter()
+    for version_id in version_ids:
+        _queue(version_id)
+    _wait_until_stored(version_ids)
+    return len(version_ids) / (time.perf_counter() - started)
 
 
 def _store(docs: list[dict[str, Any]]) -> list[int]:
