@@ -5,17 +5,20 @@ weights). The stories are made of the reference set's German sentences, their wo
 per story so no two stories share a sentence (the translation memory would otherwise skip the
 engine): a headline and three paragraphs of three sentences each.
 
-* bare: the local engine's one `translate_batch` call over every sentence of all the stories,
-  tokenized beforehand (the model alone: no database, no Celery, no segmenting, no QA), once
-  before and once after the worker's run;
-* worker: a real translate worker (`--pool threads -c 8`, as `make run` starts it) on real
-  Redis and SQLite, all the stories' tasks queued at once, until every translation is stored;
-* latency: one story a second, from its task being queued to its translation being stored;
-* for comparison, a worker whose stories each get their own model call (batches of one story:
-  the translate worker before the micro-batcher), on as many other stories;
-* the worker's resident memory (one process, one model) afterwards.
+Each round measures, on fresh stories:
 
-Counts: BENCH_MODEL_STORIES (default 24) and BENCH_MODEL_PACED (default 10).
+* bare: the local engine's one `translate_batch` call over every sentence of the round's
+  stories, tokenized beforehand (the model alone: no database, no Celery, no segmenting, no QA);
+* worker: a real translate worker (`--pool threads -c 8`, as `make run` starts it) on real
+  Redis and SQLite, the same stories' tasks queued at once, until every translation is stored;
+* for comparison, a worker whose stories each get their own model call (batches of one story:
+  the translate worker before the micro-batcher), on as many other stories.
+
+Rounds alternate the three, and the table shows medians: on a shared machine the CPU a process
+gets drifts by a third within a minute. Then, in the last round's worker: the latency at one
+story a second (task queued → translation stored) and the worker's resident memory.
+
+Counts: BENCH_MODEL_STORIES (default 24), BENCH_MODEL_ROUNDS (3), BENCH_MODEL_PACED (10).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,7 +39,9 @@ from bench import production_model
 from bench.environment import bench_installation
 from bench.table import Table
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STORIES = int(os.environ.get("BENCH_MODEL_STORIES", "24"))
+ROUNDS = int(os.environ.get("BENCH_MODEL_ROUNDS", "3"))
 PACED = int(os.environ.get("BENCH_MODEL_PACED", "10"))
 CONCURRENCY = 8
 SENTENCES_PER_PARAGRAPH = 3
@@ -42,42 +49,67 @@ PARAGRAPHS = 3
 
 
 def run() -> list[Table]:
+    os.environ["SYNDIKAT_TRANSLATE_CONCURRENCY"] = str(CONCURRENCY)
     with tempfile.TemporaryDirectory(prefix="syndikat-bench-model-") as work:
         model_dir = production_model.build(Path(work) / "model")
-        docs = bench_stories(1 + STORIES + PACED + 1 + STORIES)
-        bare_model = BareModel(model_dir, docs[1 : 1 + STORIES])
-        # Before and after the worker's run: on a shared machine the CPU time a process gets
-        # drifts, and the mean of the two is fairer to both than either alone.
-        bare = [bare_model.stories_per_second()]
         os.environ["SYNDIKAT_MODEL_DIR"] = str(model_dir)
-        os.environ["SYNDIKAT_TRANSLATE_CONCURRENCY"] = str(CONCURRENCY)
         with bench_installation(engine="local") as root:
-            measured = through_the_worker(root, docs)
-        bare.append(bare_model.stories_per_second())
-    return [_table(bare, measured)]
+            rounds = [_round(root, model_dir, number) for number in range(ROUNDS)]
+            latencies, rss, peak = _latency_and_memory(root)
+    return [_table(rounds, latencies, rss, peak)]
 
 
-def _table(bare_runs: list[float], measured: dict[str, Any]) -> Table:
-    bare = statistics.mean(bare_runs)
+def _round(root: Path, model_dir: Path, number: int) -> dict[str, float]:
+    """Bare, batched worker, unbatched worker: stories/s of each, on fresh stories."""
+    first = number * 2 * (STORIES + 1)
+    batched = range(first, first + STORIES + 1)  # a warm-up story, then the measured ones
+    unbatched = range(batched.stop, batched.stop + STORIES + 1)
+    ids = _store(bench_stories(batched.start, len(batched) + len(unbatched)))
+    return {
+        "bare": bare_in_own_session(model_dir, batched.start + 1),
+        "batched": _worker_throughput(root, {}, ids[: len(batched)]),
+        # A batch holds one story at most: each story its own call, as before the micro-batcher.
+        "unbatched": _worker_throughput(
+            root, {"SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS": "1"}, ids[len(batched) :]
+        ),
+    }
+
+
+def _table(
+    rounds: list[dict[str, float]], latencies: list[float], rss: float, peak: float
+) -> Table:
+    def median(key: str) -> float:
+        return statistics.median(measured[key] for measured in rounds)
+
+    def each(key: str) -> str:
+        return " / ".join(f"{measured[key]:.2f}" for measured in rounds)
+
     sentences = 1 + PARAGRAPHS * SENTENCES_PER_PARAGRAPH
     table = Table(
         "Translate worker on a production-size model (6+6 layers, width 512, 32k vocabulary, "
         "int8, random weights)",
-        ["measure", "value", "target"],
+        ["measure", "median", "rounds", "target"],
     )
-    table.add("bare translate_batch, stories/s (before / after)", _pair(bare_runs), "")
-    table.add("bare translate_batch, stories/s (mean)", bare, "")
-    table.add("worker end to end, stories/s", measured["throughput"], "")
-    table.add("ratio", measured["throughput"] / bare, "≥ 0.8")
-    table.add("worker, each story its own model call, stories/s", measured["unbatched"], "")
-    table.add("latency at 1 story/s, p50 (ms)", measured["p50_ms"], "")
-    table.add("latency at 1 story/s, max (ms)", measured["max_ms"], "")
-    table.add("worker RSS after the run (MB)", measured["rss_mb"], "")
-    table.add("worker peak RSS (MB)", measured["peak_rss_mb"], "")
+    table.add("bare translate_batch, stories/s", median("bare"), each("bare"), "")
+    table.add("worker end to end, stories/s", median("batched"), each("batched"), "")
+    ratios = [measured["batched"] / measured["bare"] for measured in rounds]
+    table.add(
+        "ratio worker / bare",
+        statistics.median(ratios),
+        " / ".join(f"{r:.2f}" for r in ratios),
+        "≥ 0.8",
+    )
+    table.add(
+        "worker, each story its own call, stories/s", median("unbatched"), each("unbatched"), ""
+    )
+    table.add("latency at 1 story/s, p50 (ms)", statistics.median(latencies), "", "")
+    table.add("latency at 1 story/s, max (ms)", max(latencies), "", "")
+    table.add("worker RSS after the run (MB)", rss, "", "")
+    table.add("worker peak RSS (MB)", peak, "", "")
     table.notes.append(
-        f"{STORIES} stories of {sentences} sentences queued at once; {PACED} more one a second. "
-        f"Worker: --pool threads -c {CONCURRENCY}, one model, {_cpus()} CPU threads; "
-        "bare: the same engine options in one call over all the sentences."
+        f"{ROUNDS} rounds of {STORIES} stories of {sentences} sentences queued at once; then "
+        f"{PACED} one a second. Worker: --pool threads -c {CONCURRENCY}, one model, {_cpus()} "
+        "CPU threads; bare: the same engine options in one call over the same sentences."
     )
     return table
 
@@ -85,9 +117,10 @@ def _table(bare_runs: list[float], measured: dict[str, Any]) -> Table:
 # -- the stories -----------------------------------------------------------------------------------
 
 
-def bench_stories(count: int) -> list[dict[str, Any]]:
+def bench_stories(first: int, count: int) -> list[dict[str, Any]]:
+    """Stories number `first` to `first + count - 1`; the same numbers make the same stories."""
     german = production_model.german_sentences()
-    return [_story(number, german, random.Random(number)) for number in range(count)]
+    return [_story(n, german, random.Random(n)) for n in range(first, first + count)]
 
 
 def _story(number: int, german: list[str], rng: random.Random) -> dict[str, Any]:
@@ -116,6 +149,27 @@ def _story(number: int, german: list[str], rng: random.Random) -> dict[str, Any]
 
 
 # -- bare ------------------------------------------------------------------------------------------
+
+
+def bare_in_own_session(model_dir: Path, first: int) -> float:
+    """`BareModel` on STORIES stories from number `first`, in a process of its own session, as
+    the worker is.
+
+    Linux shares CPU time between sessions (autogroups) before threads: measured inside this
+    process, the bare call would get a different share of a busy machine than the worker."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.model_speed", str(model_dir), str(first), str(STORIES)],
+        cwd=PROJECT_ROOT,
+        env=os.environ | {"PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        start_new_session=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the bare model run failed:\n{completed.stderr[-2000:]}")
+    return float(completed.stdout.strip().splitlines()[-1])
 
 
 class BareModel:
@@ -148,48 +202,42 @@ class BareModel:
 # -- through the worker ----------------------------------------------------------------------------
 
 
-def through_the_worker(root: Path, docs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Throughput, latency at one story a second and memory of a worker as `make run` starts it;
-    then the throughput of one whose stories each have their own model call (no batching).
+def _worker_throughput(root: Path, env: dict[str, str], ids: list[int]) -> float:
+    """A fresh worker with `env`; stories/s over ids[1:] once ids[0] loaded the model."""
+    with _worker(root, env):
+        _warm_up(ids[0])
+        return _throughput(ids[1:])
 
-    `docs`: a warm-up story, the batch, the paced stories, then a warm-up and a batch for the
-    second worker (other stories: the memory would answer for the first ones)."""
-    versions = _store(docs)
-    warm_up_id, versions = versions[0], versions[1:]
-    batch_ids, versions = versions[:STORIES], versions[STORIES:]
-    paced_ids, versions = versions[:PACED], versions[PACED:]
-    with _worker(root, "batched", {}) as (pipeline, name):
-        throughput = _throughput(warm_up_id, batch_ids)
-        latencies = _paced_latencies(paced_ids)
+
+def _latency_and_memory(root: Path) -> tuple[list[float], float, float]:
+    """Latencies at one story a second, then the worker's memory: RSS now and at its peak."""
+    ids = _store(bench_stories(ROUNDS * 2 * (STORIES + 1), 1 + PACED))
+    with _worker(root, {}) as (pipeline, name):
+        _warm_up(ids[0])
+        latencies = _paced_latencies(ids[1:])
         rss, peak = _memory_mb(pipeline.processes[name].pid)
-    # A batch of one story at most: each story its own call, as before the micro-batcher.
-    with _worker(root, "unbatched", {"SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS": "1"}):
-        unbatched = _throughput(versions[0], versions[1:])
-    return {
-        "throughput": throughput,
-        "unbatched": unbatched,
-        "p50_ms": statistics.median(latencies),
-        "max_ms": max(latencies),
-        "rss_mb": rss,
-        "peak_rss_mb": peak,
-    }
+    return latencies, rss, peak
 
 
 @contextmanager
-def _worker(root: Path, label: str, env: dict[str, str]) -> Iterator[tuple[Any, str]]:
+def _worker(root: Path, env: dict[str, str]) -> Iterator[tuple[Any, str]]:
     from tests.support.pipeline import Pipeline
 
-    with Pipeline(env, root / f"logs-{label}", workers=(), api=False) as pipeline:
+    with Pipeline(env, root / "logs", workers=(), api=False) as pipeline:
         options = ("--pool", "threads", "-c", str(CONCURRENCY))
         name = pipeline.start_worker("translate", options=options)
         pipeline.wait_for_workers((name,))
         yield pipeline, name
 
 
-def _throughput(warm_up_id: int, version_ids: list[int]) -> float:
+def _warm_up(version_id: int) -> None:
+    """One story through the worker: the model loads on the first."""
+    _queue(version_id)
+    _wait_until_stored([version_id])
+
+
+def _throughput(version_ids: list[int]) -> float:
     """Stories per second from queueing them all at once until every translation is stored."""
-    _queue(warm_up_id)
-    _wait_until_stored([warm_up_id])  # the model loads on the first story
     started = time.perf_counter()
     for version_id in version_ids:
         _queue(version_id)
@@ -270,3 +318,8 @@ def _pair(values: list[float]) -> str:
 
 def _cpus() -> int:
     return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":  # the bare run, in a process of its own (see bare_in_own_session)
+    bare_model = BareModel(Path(sys.argv[1]), bench_stories(int(sys.argv[2]), int(sys.argv[3])))
+    print(bare_model.stories_per_second())
