@@ -9,7 +9,7 @@ Each round measures, on fresh stories:
 
 * bare: the local engine's one `translate_batch` call over every sentence of the round's
   stories, tokenized beforehand (the model alone: no database, no Celery, no segmenting, no QA);
-* worker: a real translate worker (`--pool threads -c 8`, as `make run` starts it) on real
+* worker: a real translate worker (`--pool threads -c 16`, as `make run` starts it) on real
   Redis and SQLite, the same stories' tasks queued at once, until every translation is stored;
 * for comparison, a worker whose stories each get their own model call (batches of one story:
   the translate worker before the micro-batcher), on as many other stories.
@@ -43,7 +43,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STORIES = int(os.environ.get("BENCH_MODEL_STORIES", "24"))
 ROUNDS = int(os.environ.get("BENCH_MODEL_ROUNDS", "3"))
 PACED = int(os.environ.get("BENCH_MODEL_PACED", "10"))
-CONCURRENCY = 8
+CONCURRENCY = int(os.environ.get("BENCH_MODEL_CONCURRENCY", "16"))  # as `make run`
 SENTENCES_PER_PARAGRAPH = 3
 PARAGRAPHS = 3
 
@@ -65,13 +65,19 @@ def _round(root: Path, model_dir: Path, number: int) -> dict[str, float]:
     batched = range(first, first + STORIES + 1)  # a warm-up story, then the measured ones
     unbatched = range(batched.stop, batched.stop + STORIES + 1)
     ids = _store(bench_stories(batched.start, len(batched) + len(unbatched)))
+    bare = bare_in_own_session(model_dir, batched.start + 1)
+    worker = _worker_throughput(root, {}, ids[: len(batched)])
+    # A batch holds one story at most: each story its own call, as before the micro-batcher.
+    unbatched = _worker_throughput(
+        root, {"SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS": "1"}, ids[len(batched) :]
+    )
     return {
-        "bare": bare_in_own_session(model_dir, batched.start + 1),
-        "batched": _worker_throughput(root, {}, ids[: len(batched)]),
-        # A batch holds one story at most: each story its own call, as before the micro-batcher.
-        "unbatched": _worker_throughput(
-            root, {"SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS": "1"}, ids[len(batched) :]
-        ),
+        "bare": bare[0],
+        "worker": worker[0],
+        "unbatched": unbatched[0],
+        "bare_cpu": bare[1],
+        "worker_cpu": worker[1],
+        "unbatched_cpu": unbatched[1],
     }
 
 
@@ -82,7 +88,7 @@ def _table(
         return statistics.median(measured[key] for measured in rounds)
 
     def each(key: str) -> str:
-        return " / ".join(f"{measured[key]:.2f}" for measured in rounds)
+        return _joined([measured[key] for measured in rounds])
 
     sentences = 1 + PARAGRAPHS * SENTENCES_PER_PARAGRAPH
     table = Table(
@@ -90,18 +96,21 @@ def _table(
         "int8, random weights)",
         ["measure", "median", "rounds", "target"],
     )
-    table.add("bare translate_batch, stories/s", median("bare"), each("bare"), "")
-    table.add("worker end to end, stories/s", median("batched"), each("batched"), "")
-    ratios = [measured["batched"] / measured["bare"] for measured in rounds]
-    table.add(
-        "ratio worker / bare",
-        statistics.median(ratios),
-        " / ".join(f"{r:.2f}" for r in ratios),
-        "≥ 0.8",
-    )
-    table.add(
-        "worker, each story its own call, stories/s", median("unbatched"), each("unbatched"), ""
-    )
+    for suffix, unit in (("", "stories/s"), ("_cpu", "stories per CPU-second")):
+        table.add(
+            f"bare translate_batch, {unit}", median("bare" + suffix), each("bare" + suffix), ""
+        )
+        table.add(
+            f"worker end to end, {unit}", median("worker" + suffix), each("worker" + suffix), ""
+        )
+        ratios = [measured["worker" + suffix] / measured["bare" + suffix] for measured in rounds]
+        table.add(f"ratio ({unit})", statistics.median(ratios), _joined(ratios), "≥ 0.8")
+        table.add(
+            f"worker, each story its own call, {unit}",
+            median("unbatched" + suffix),
+            each("unbatched" + suffix),
+            "",
+        )
     table.add("latency at 1 story/s, p50 (ms)", statistics.median(latencies), "", "")
     table.add("latency at 1 story/s, max (ms)", max(latencies), "", "")
     table.add("worker RSS after the run (MB)", rss, "", "")
@@ -151,7 +160,7 @@ def _story(number: int, german: list[str], rng: random.Random) -> dict[str, Any]
 # -- bare ------------------------------------------------------------------------------------------
 
 
-def bare_in_own_session(model_dir: Path, first: int) -> float:
+def bare_in_own_session(model_dir: Path, first: int) -> tuple[float, float]:
     """`BareModel` on STORIES stories from number `first`, in a process of its own session, as
     the worker is.
 
@@ -169,7 +178,8 @@ def bare_in_own_session(model_dir: Path, first: int) -> float:
     )
     if completed.returncode != 0:
         raise RuntimeError(f"the bare model run failed:\n{completed.stderr[-2000:]}")
-    return float(completed.stdout.strip().splitlines()[-1])
+    wall, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 class BareModel:
@@ -193,20 +203,32 @@ class BareModel:
         ]
         self.engine._run(self.model.translator, self.pieces[:8])  # warm up
 
-    def stories_per_second(self) -> float:
-        started = time.perf_counter()
+    def rates(self) -> tuple[float, float]:
+        """Stories per second of wall-clock time and per second of this process's CPU time."""
+        started, cpu = time.perf_counter(), time.process_time()
         self.engine._run(self.model.translator, self.pieces)
-        return self.stories / (time.perf_counter() - started)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return self.stories / wall, self.stories / cpu
 
 
 # -- through the worker ----------------------------------------------------------------------------
 
 
-def _worker_throughput(root: Path, env: dict[str, str], ids: list[int]) -> float:
-    """A fresh worker with `env`; stories/s over ids[1:] once ids[0] loaded the model."""
-    with _worker(root, env):
+def _worker_throughput(root: Path, env: dict[str, str], ids: list[int]) -> tuple[float, float]:
+    """A fresh worker with `env`, over ids[1:] once ids[0] loaded the model: stories per second
+    of wall-clock time and per second of the worker process's CPU time."""
+    with _worker(root, env) as (pipeline, name):
         _warm_up(ids[0])
-        return _throughput(ids[1:])
+        pid = pipeline.processes[name].pid
+        cpu = _cpu_seconds(pid)
+        rate = _throughput(ids[1:])
+        return rate, (len(ids) - 1) / (_cpu_seconds(pid) - cpu)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _latency_and_memory(root: Path) -> tuple[list[float], float, float]:
@@ -312,8 +334,8 @@ def _memory_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def _pair(values: list[float]) -> str:
-    return " / ".join(f"{value:.3f}" for value in values)
+def _joined(values: list[float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in values)
 
 
 def _cpus() -> int:
@@ -322,4 +344,4 @@ def _cpus() -> int:
 
 if __name__ == "__main__":  # the bare run, in a process of its own (see bare_in_own_session)
     bare_model = BareModel(Path(sys.argv[1]), bench_stories(int(sys.argv[2]), int(sys.argv[3])))
-    print(bare_model.stories_per_second())
+    print(*bare_model.rates())

@@ -82,8 +82,9 @@ class Settings:
     libretranslate_key: str = ""
     #: Seconds before a request to an MT service (DeepL, LibreTranslate) times out.
     mt_timeout_seconds: float = 60.0
-    #: Stories one translate worker process works on at once (Celery threads, one model).
-    translate_concurrency: int = 8
+    #: Stories one translate worker process works on at once (Celery threads, one model):
+    #: more than a batch holds, so the next batch is being prepared while the model runs.
+    translate_concurrency: int = 16
     #: CPU threads the local model uses for one batch; 0: every CPU this process may use.
     model_threads: int = 0
     #: How long the first waiting story's sentences wait for other stories' before the batched
@@ -191,7 +192,7 @@ def load_settings() -> Settings:
         libretranslate_url=_env("SYNDIKAT_LIBRETRANSLATE_URL", ""),
         libretranslate_key=_env("SYNDIKAT_LIBRETRANSLATE_KEY", ""),
         mt_timeout_seconds=float(_env("SYNDIKAT_MT_TIMEOUT", "60")),
-        translate_concurrency=_env_int("SYNDIKAT_TRANSLATE_CONCURRENCY", 8),
+        translate_concurrency=_env_int("SYNDIKAT_TRANSLATE_CONCURRENCY", 16),
         model_threads=_env_int("SYNDIKAT_MODEL_THREADS", 0),
         translate_batch_window_ms=_env_int("SYNDIKAT_TRANSLATE_BATCH_WINDOW_MS", 20),
         translate_batch_max_segments=_env_int("SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS", 128),
