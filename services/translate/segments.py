@@ -11,9 +11,9 @@ source's structure, and links keep their hrefs because the engine never saw them
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import pysbd
@@ -132,10 +132,17 @@ def _english_blocks(
 # -- sentences -------------------------------------------------------------------------------------
 
 
-@cache
+_per_thread = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober").
-    return pysbd.Segmenter(language="de", clean=False)
+    # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober"). A segmenter
+    # keeps the text it works on in itself, so each thread has its own: the translate worker
+    # runs stories in threads, and a shared one mixes their sentences up.
+    segmenter = getattr(_per_thread, "segmenter", None)
+    if segmenter is None:
+        segmenter = _per_thread.segmenter = pysbd.Segmenter(language="de", clean=False)
+    return segmenter
 
 
 def sentence_ends(text: str) -> list[int]:

@@ -233,3 +233,16 @@ def test_make_run_starts_one_translate_process_with_a_thread_per_story(settings)
 
     assert command[command.index("--pool") + 1] == "threads"
     assert command[command.index("-c") + 1] == "6"
+
+
+def test_stories_segmented_in_threads_at_once_keep_their_own_sentences() -> None:
+    # The translate worker segments its stories in threads; pysbd keeps the text it works on in
+    # the segmenter, so one shared between threads mixed stories' sentences up.
+    docs = reference_docs() * 8
+    alone = [[unit.text for unit in segments.segment(doc).units] for doc in docs]
+
+    for _ in range(5):  # a race: give it several chances to show
+        together = at_once(
+            [partial(lambda doc: [u.text for u in segments.segment(doc).units], d) for d in docs]
+        )
+        assert together == alone
