@@ -246,3 +246,15 @@ def test_stories_segmented_in_threads_at_once_keep_their_own_sentences() -> None
             [partial(lambda doc: [u.text for u in segments.segment(doc).units], d) for d in docs]
         )
         assert together == alone
+
+
+def test_the_model_gets_the_cores_the_settings_give_it(
+    settings: Callable[..., None], tiny_model: Path
+) -> None:
+    import os
+
+    settings(SYNDIKAT_MODEL_THREADS="3")
+    assert LocalEngine.from_path(tiny_model).intra_threads == 3
+
+    settings(SYNDIKAT_MODEL_THREADS="0")  # the default: every CPU this process may use
+    assert LocalEngine.from_path(tiny_model).intra_threads == len(os.sched_getaffinity(0))
