@@ -7,7 +7,16 @@ import sys
 import time
 
 #: Modules under bench/ with a `run() -> list[Table]`, in the order they are printed.
-BENCHMARKS = ["pipeline", "ingest", "translate", "publish", "pictures", "dashboard", "soak"]
+BENCHMARKS = [
+    "pipeline",
+    "ingest",
+    "translate",
+    "model_speed",
+    "publish",
+    "pictures",
+    "dashboard",
+    "soak",
+]
 
 
 def main(names: list[str]) -> int:

@@ -148,8 +148,12 @@ def _processes(settings: Settings) -> dict[str, list[str]]:
             "worker",
             "-Q",
             "translate",
+            # Threads, not processes: one model in memory, and stories that wait together
+            # are translated in one batched call (services/translate/batching.py).
+            "--pool",
+            "threads",
             "-c",
-            "1",
+            str(settings.translate_concurrency),
             "-n",
             "translate@%h",
             "-l",

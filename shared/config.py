@@ -360,6 +360,32 @@ class Settings(BaseSettings):
         "fallback chain takes over",
         (),
     )
+    translate_concurrency: PositiveInt = setting(
+        "SYNDIKAT_TRANSLATE_CONCURRENCY",
+        TRANSLATION,
+        "stories one translate worker process works on at once (Celery threads sharing one "
+        "model): more than a batch holds, so the next batch is prepared while the model runs",
+        16,
+    )
+    model_threads: NonNegativeInt = setting(
+        "SYNDIKAT_MODEL_THREADS",
+        TRANSLATION,
+        "CPU threads the local model uses for one batch; `0`: every CPU this process may use",
+        0,
+    )
+    translate_batch_window_ms: NonNegativeInt = setting(
+        "SYNDIKAT_TRANSLATE_BATCH_WINDOW_MS",
+        TRANSLATION,
+        "how long the first waiting story's sentences wait for other stories' before one "
+        "batched engine call, in milliseconds",
+        20,
+    )
+    translate_batch_max_segments: PositiveInt = setting(
+        "SYNDIKAT_TRANSLATE_BATCH_MAX_SEGMENTS",
+        TRANSLATION,
+        "the most sentences one batched engine call takes",
+        128,
+    )
     engine_retry_first_delay_seconds: PositiveFloat = setting(
         "SYNDIKAT_ENGINE_RETRY_FIRST_DELAY",
         TRANSLATION,

@@ -1,4 +1,5 @@
-"""`syndikat models …` (the local translation model) and `syndikat glossary …`."""
+"""`syndikat models …` (the local translation model), `syndikat glossary …` and
+`syndikat engines …`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import NoReturn
 
 import click
 
-from services.translate import glossary
-from services.translate.engines_cli import engines_group as engines_group  # the CLI's entry
+from services.translate import compare, glossary
+from services.translate.engines import engine_chain
+from services.translate.engines_cli import engines_group  # `compare` joins it; the CLI's entry
 from services.translate.model_packages import (
     DEFAULT_INDEX_URL,
     DownloadFailed,
@@ -18,6 +20,7 @@ from services.translate.model_packages import (
     install_package,
     locate_package,
 )
+from shared import clock
 from shared import db as database
 from shared.config import get_settings
 from shared.models import TermKind
@@ -140,3 +143,51 @@ def glossary_list() -> None:
     click.echo(f"glossary version {current.version}, {len(current.terms)} terms")
     for term in current.terms:
         click.echo(f"{term.source}\t{term.target}\t{term.kind}")
+
+
+@engines_group.command("compare")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--engines",
+    "settings",
+    default=None,
+    help="Engines to compare, comma-separated (local, deepl, module:Class, ...); "
+    "default: SYNDIKAT_ENGINE and SYNDIKAT_FALLBACK_ENGINES.",
+)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the results as Markdown to this file.",
+)
+@click.option(
+    "--glossary/--no-glossary",
+    "use_glossary",
+    default=False,
+    help="Translate with this installation's glossary (reads the database), as the pipeline "
+    "does; default: no glossary.",
+)
+def engines_compare(
+    folder: Path, settings: str | None, report: Path | None, use_glossary: bool
+) -> None:
+    """Score engines on FOLDER's German stories against their English references.
+
+    FOLDER holds NAME.de.json (a ninjs story) and NAME.en.txt (its English, one line per
+    sentence), e.g. samples/reference/. Prints chrF and BLEU (sacrebleu), the stories the QA
+    gate would hold, characters sent and seconds per engine.
+    """
+    try:
+        stories = compare.load_references(folder)
+    except compare.ReferenceError as exc:
+        _fail(f"Cannot compare: {exc}")
+    chosen = [s.strip() for s in (settings or "").split(",") if s.strip()]
+    current = glossary.GlossarySnapshot(version=0)
+    if use_glossary:
+        with database.session() as db:
+            current = glossary.snapshot(db)
+    scores = compare.compare(chosen or engine_chain(get_settings()), stories, current)
+    click.echo(compare.text_table(scores))
+    if report is not None:
+        when = clock.now().strftime("%Y-%m-%d %H:%M UTC")
+        report.write_text(compare.markdown_report(scores, stories, folder, when), encoding="utf-8")
+        click.echo(f"report written to {report}")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.translate import bylines, house_style, memory, qa, segments, usage, waiting
+from services.translate import batching, bylines, house_style, memory, qa, segments, usage, waiting
 from services.translate import glossary as glossaries
 from services.translate.engines import (
     Engine,
@@ -107,8 +107,9 @@ class Rendering:
 
 @cache
 def configured_engine(setting: str | None = None) -> Engine:
-    """The engine a setting names (default: SYNDIKAT_ENGINE), built once per worker process."""
-    return load_engine(setting or get_settings().engine)
+    """The engine a setting names (default: SYNDIKAT_ENGINE), built once per worker process;
+    concurrent stories share its calls where that pays (see `batching`)."""
+    return batching.across_stories(load_engine(setting or get_settings().engine))
 
 
 def translate_version(story_version_id: int) -> Translated:
@@ -179,12 +180,19 @@ def _record_usage(setting: str, spent: Usage) -> None:
         usage.record(db, setting, spent)
 
 
-def render(engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot) -> Rendering:
-    """The English of `doc`: memory first, the engine for the rest, house style, QA."""
+def render(
+    engine: Engine, doc: dict[str, Any], glossary: GlossarySnapshot, *, recall: bool = True
+) -> Rendering:
+    """The English of `doc`: memory first, the engine for the rest, house style, QA.
+
+    `recall=False` leaves the memory out (and the database with it): every sentence goes to the
+    engine, as when engines are compared (`services.translate.compare`)."""
     segmented = segments.segment(doc)
     units = [unit.text for unit in segmented.units]
-    with database.read_session() as db:
-        recalled = memory.recall(db, units, engine.name, glossary.version)
+    recalled = {}
+    if recall:
+        with database.read_session() as db:
+            recalled = memory.recall(db, units, engine.name, glossary.version)
     todo = list(dict.fromkeys(u for u in units if u not in recalled))  # each sentence once
     fresh = dict(zip(todo, _engine_english(engine, todo, glossary, units), strict=True))
     # A metered engine counts its own requests (a story may take several) and may know what

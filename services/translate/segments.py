@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pysbd
@@ -146,10 +146,17 @@ def _english_blocks(
 # -- sentences -------------------------------------------------------------------------------------
 
 
-@cache
+_per_thread = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober").
-    return pysbd.Segmenter(language=Language.GERMAN, clean=False)
+    # pysbd knows German abbreviations ("z. B.", "Nr.") and ordinals ("1. Oktober"). A segmenter
+    # keeps the text it works on in itself, so each thread has its own: the translate worker
+    # runs stories in threads, and a shared one mixes their sentences up.
+    segmenter = getattr(_per_thread, "segmenter", None)
+    if segmenter is None:
+        segmenter = _per_thread.segmenter = pysbd.Segmenter(language=Language.GERMAN, clean=False)
+    return segmenter
 
 
 def sentence_ends(text: str) -> list[int]:

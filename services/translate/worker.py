@@ -1,5 +1,9 @@
 """Entry point of the translate worker:
-`celery -A services.translate.worker worker -Q translate`."""
+`celery -A services.translate.worker worker -Q translate --pool threads -c 16`.
+
+Threads, not prefork: every thread uses the process's one copy of the model, and the stories
+the threads work on at the same time share batched model calls (`services.translate.batching`).
+Prefork works too, with a model per process and no batching across processes."""
 
 from typing import Any
 

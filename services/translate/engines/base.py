@@ -30,13 +30,10 @@ class EngineUnavailable(EngineError):
 
 
 class Engine(Protocol):
+    """What the pipeline asks of an engine (wrappers such as the micro-batcher included)."""
+
     #: Recorded with every translation, e.g. "local:opus-mt-de-en".
     name: str
-
-    @classmethod
-    def from_settings(cls) -> Self:
-        """Build the engine from `shared.config` settings."""
-        ...
 
     def translate(
         self, segments: Sequence[str], source_language: str, target_language: str
@@ -47,6 +44,15 @@ class Engine(Protocol):
         which `<gN>…</gN>` and `<xN/>` markers stand for inline markup and glossary terms. An
         engine carries the markers over to where they belong in the English.
         """
+        ...
+
+
+class EnginePlugin(Engine, Protocol):
+    """An engine class `SYNDIKAT_ENGINE` can name (`module:Class`): it builds itself."""
+
+    @classmethod
+    def from_settings(cls) -> Self:
+        """Build the engine from `shared.config` settings."""
         ...
 
 

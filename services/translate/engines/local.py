@@ -41,6 +41,10 @@ _CACHE_LOCK = threading.Lock()
 
 
 class LocalEngine:
+    #: A batch of many stories' sentences costs little more than one story's: the translate
+    #: worker gathers concurrent stories into one call (services/translate/batching.py).
+    batches_stories = True
+
     def __init__(
         self,
         package: ModelPackage,
@@ -53,7 +57,8 @@ class LocalEngine:
         self.name = f"{EngineName.LOCAL}:{package.name}"
         self.beam_size = beam_size
         self.compute_type = compute_type
-        self.intra_threads = intra_threads or min(4, _cpu_count())
+        # One model per worker process gets the cores given to it (SYNDIKAT_MODEL_THREADS).
+        self.intra_threads = intra_threads or get_settings().model_threads or _cpu_count()
 
     @classmethod
     def from_settings(cls) -> Self:
@@ -124,7 +129,9 @@ class LocalEngine:
                 str(self.package.model_dir),
                 device="cpu",
                 compute_type=_compute_type(self.compute_type),
-                # One batch at a time per process (a Celery task); its threads share the cores.
+                # One batch at a time per process: concurrent stories meet in one batch
+                # (services/translate/batching.py) rather than in parallel calls, and that
+                # batch's threads share the cores.
                 inter_threads=1,
                 intra_threads=self.intra_threads,
             )
