@@ -27,8 +27,8 @@ DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 NOT_DOCUMENTED = {"static", "healthz", "metrics"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 #: Flask's `<converter(args):name>` and OpenAPI's `{name}`: both become `{}`.
-FLASK_ARGUMENT = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?[a-z_]+>")
-OPENAPI_PARAMETER = re.compile(r"\{[a-z_]+\}")
+FLASK_ARGUMENT = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?[a-z_0-9]+>")
+OPENAPI_PARAMETER = re.compile(r"\{[a-z_0-9]+\}")
 ANY_CONVERTER = re.compile(r"<any\(([^)]*)\):[a-z_]+>")
 
 
