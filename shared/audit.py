@@ -127,3 +127,21 @@ def _target_matches(target: str) -> Any:
     if sep:
         return (AuditEvent.target_kind == kind) & (AuditEvent.target_id == ident)
     return (AuditEvent.target_kind == target) | (AuditEvent.target_name == target)
+
+
+def record_from_api(
+    db: Session,
+    action: str,
+    target: Target,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    *,
+    detail: str | None = None,
+) -> AuditEvent:
+    """`record` for the management API: the actor is its bearer token ("api"), the address the
+    client's (behind trusted proxies, the forwarded one)."""
+    from flask import request  # only the API calls this; workers need no Flask request
+
+    return record(
+        db, API_ACTOR, action, target, before, after, address=request.remote_addr, detail=detail
+    )

@@ -52,7 +52,7 @@ def edit(source_id: int) -> Any:
         if request.method == "GET":
             return _form_page(SourceForm.from_source(source, item.shown), item, db=db)
         form = SourceForm.from_request(request.form)
-        before = _settings(db, source)
+        before = ingest.describe_source_settings(db, source)
         try:
             ingest.save_source(db, source.name, form.changes(item.shown["url"]), create=False)
         except ingest.SourceConfigError as exc:
@@ -63,18 +63,10 @@ def edit(source_id: int) -> Any:
         return _saved(source, "saved")
 
 
-def _settings(db: Session, source: Source) -> dict[str, Any]:
-    """The source as `describe_source` shows it (no secret; a password in its URL masked),
-    without the health figures that change by themselves."""
-    [shown] = ingest.describe_sources(db, [source])
-    shown.pop("status", None)
-    return shown
-
-
 def _record(db: Session, action: str, source: Source, before: dict[str, Any] | None) -> None:
     db.flush()
     target = audit.Target("source", source.id, source.name)
-    audit_trail.record(db, action, target, before, _settings(db, source))
+    audit_trail.record(db, action, target, before, ingest.describe_source_settings(db, source))
 
 
 def _saved(source: Source, done: str) -> Any:
@@ -112,7 +104,7 @@ def disable(source_id: int) -> Any:
 def _set_enabled(source_id: int, enabled: bool) -> Any:
     with database.session() as db:
         source = _source(db, source_id)
-        before = _settings(db, source)
+        before = ingest.describe_source_settings(db, source)
         try:
             ingest.save_source(db, source.name, {"enabled": enabled}, create=False)
         except ingest.SourceConfigError as exc:
