@@ -100,10 +100,10 @@ def _idle_too_long(seen: Any, now: datetime) -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
-    if form.validate_on_submit():
+    if form.is_submitted():  # the CSRF check has passed: a refused token is a 400 before this
         name, password = form.name.data or "", form.password.data or ""
         with database.session() as db:
-            user = users.authenticate(db, name, password)
+            user = users.authenticate(db, name, password) if form.validate() else None
             if user is not None:
                 _record_sign_in(db, user.name, "sign-in", user.id)
                 return _start_session(user)
