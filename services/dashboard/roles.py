@@ -59,8 +59,9 @@ def can(role: str) -> bool:
 
 def may_post(url: str) -> bool:
     """Whether the signed-in user's role may send a form to `url` (pages hide what it may not)."""
+    path = url.partition("?")[0].removeprefix(request.script_root)  # url_for adds the root
     try:
-        endpoint, _ = current_app.url_map.bind("").match(url.partition("?")[0], method="POST")
+        endpoint, _ = current_app.url_map.bind("").match(path, method="POST")
     except HTTPException:
         return False
     needed = needed_role(endpoint, "POST")
