@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from services.dashboard.cli import users_group
+from services.dashboard.cli import audit_command, users_group
 from services.ingest.cli import ingest_files, sources_group
 from services.ingest.interface import retention
 from services.key_rotation import reencrypt_secrets
@@ -80,6 +80,7 @@ for command in (
     glossary_group,
     engines_group,
     users_group,
+    audit_command,
     run_command,
 ):
     main.add_command(command)

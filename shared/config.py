@@ -573,6 +573,13 @@ class Settings(BaseSettings):
         "the time zone the dashboard shows times (and reads date filters) in, e.g. `Europe/Berlin`",
         "UTC",
     )
+    dashboard_session_idle_minutes: PositiveInt = setting(
+        "SYNDIKAT_DASHBOARD_SESSION_IDLE_MINUTES",
+        DASHBOARD,
+        "a dashboard session not used for this many minutes ends (sign in again); sessions end "
+        "after 12 hours in any case",
+        60,
+    )
     dashboard_trusted_proxies: NonNegativeInt = setting(
         "SYNDIKAT_DASHBOARD_TRUSTED_PROXIES",
         DASHBOARD,

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from services.dashboard import (
+    audit_log,
     auth,
     deliveries,
     formatting,
@@ -21,10 +22,12 @@ from services.dashboard import (
     partners,
     publish_queue,
     review,
+    roles,
     security,
     sources,
     stories,
     story,
+    user_admin,
 )
 from shared import crypto
 from shared.config import get_settings
@@ -42,6 +45,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     sources.bp,
     glossary.bp,
     monitoring.bp,
+    user_admin.bp,
+    audit_log.bp,
 )
 
 
@@ -53,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     security.init_app(app)
     auth.init_app(app)
+    roles.init_app(app)  # after auth: it needs the signed-in user
     formatting.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -81,4 +87,5 @@ def _default_config() -> dict[str, Any]:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "DASHBOARD_TIMEZONE": settings.dashboard_timezone,
         "DASHBOARD_TRUSTED_PROXIES": settings.dashboard_trusted_proxies,
+        "DASHBOARD_SESSION_IDLE_MINUTES": settings.dashboard_session_idle_minutes,
     }

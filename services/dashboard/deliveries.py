@@ -14,12 +14,15 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.dashboard.formatting import counted, local_zone
+from services.dashboard import audit_trail
+from services.dashboard.formatting import counted, since_time
 from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
+from services.dashboard.roles import requires
 from services.publish import interface as publish
+from shared import audit
 from shared import db as database
-from shared.models import Delivery, DeliveryState, Partner, Story, utcnow
+from shared.models import Delivery, DeliveryState, Partner, Role, Story, utcnow
 
 bp = Blueprint("deliveries", __name__)
 PAGE_SIZE = 100
@@ -28,6 +31,7 @@ SKIPS_SHOWN = 3
 
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
+@requires(Role.EDITOR)
 def resend(delivery_id: int) -> Any:
     with database.session() as db:
         delivery = db.get(Delivery, delivery_id)
@@ -40,6 +44,8 @@ def resend(delivery_id: int) -> Any:
             say(f"Not resent: {exc}.", "error")
         else:
             partner = delivery.partner
+            target = audit.Target("delivery", delivery.id, partner.name)
+            audit_trail.record(db, "delivery.resend", target, detail=delivery.webhook_id)
             waits = "" if partner.enabled else f" {partner.name} is disabled: it goes once enabled."
             say(f"Queued again for {partner.name} ({delivery.webhook_id}).{waits}", "success")
     return redirect(back_to("deliveries.dead_letters"))
@@ -52,7 +58,7 @@ def dead_letters() -> Any:
     since_text = request.args.get("since", "").strip()[:100]
     error: str | None
     try:
-        since = parse_since_text(since_text)
+        since = since_time(since_text)
     except publish.InvalidTime as exc:
         since, error = None, str(exc)
     else:
@@ -99,12 +105,13 @@ def _headlines(db: Session, rows: list[Delivery]) -> dict[Any, str]:
 
 
 @bp.post("/dead-letters/replay")
+@requires(Role.EDITOR)
 def replay_all() -> Any:
     partner_id = request.form.get("partner", type=int)
     since_text = request.form.get("since", "").strip()[:100]
     back = url_for("deliveries.dead_letters", partner=partner_id, since=since_text or None)
     try:
-        since = parse_since_text(since_text)
+        since = since_time(since_text)
     except publish.InvalidTime as exc:
         say(f"Nothing replayed: {exc}.", "error")
         return redirect(back)
@@ -114,6 +121,11 @@ def replay_all() -> Any:
             say("Nothing replayed: there is no such partner.", "error")
             return redirect(url_for("deliveries.dead_letters"))
         report = publish.replay_failed(db, partner, since, utcnow(), requested_by=g.user.name)
+        target = audit.Target("partner", partner_id, partner.name if partner else "every partner")
+        detail = f"{len(report.replayed)} replayed, {len(report.skipped)} skipped" + (
+            f", failed since {since.isoformat()}" if since else ""
+        )
+        audit_trail.record(db, "delivery.replay", target, detail=detail)
         say(_replay_summary(report, partner), "success" if report.replayed else "info")
     return redirect(back)
 
@@ -129,16 +141,3 @@ def _replay_summary(report: publish.ReplayReport, partner: Partner | None) -> st
     if partner is not None and not partner.enabled:
         parts.append(f"{partner.name} is disabled: they go once it is enabled again.")
     return " ".join(parts)
-
-
-def parse_since_text(text: str) -> datetime | None:
-    """An age (90m, 24h, 7d) or a time; a time without a zone is in the dashboard's zone."""
-    if not text:
-        return None
-    try:
-        written = datetime.fromisoformat(text)
-    except ValueError:
-        return publish.parse_since(text, utcnow())  # an age, or a clear error
-    if written.tzinfo is None:
-        written = written.replace(tzinfo=local_zone())
-    return publish.parse_since(written.isoformat(), utcnow())

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from services.publish import interface as publish
 from shared.models import utcnow
 
 
@@ -72,3 +73,16 @@ def seconds(value: float | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def since_time(text: str) -> datetime | None:
+    """An age (90m, 24h, 7d) or a time; a time without a zone is in the dashboard's zone."""
+    if not text:
+        return None
+    try:
+        written = datetime.fromisoformat(text)
+    except ValueError:
+        return publish.parse_since(text, utcnow())  # an age, or a clear error
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=local_zone())
+    return publish.parse_since(written.isoformat(), utcnow())

@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from services.dashboard import audit_trail
 from services.dashboard.messages import say
 from services.translate import interface as translate
+from shared import audit
 from shared import db as database
 from shared.models import TermKind
 
@@ -33,6 +35,9 @@ def add() -> Any:
             db.rollback()
             entered = {"source": source[:300], "target": (target or "")[:300], "kind": kind}
             return _page(error=f"Not added: {exc}.", entered=entered), 422
+        after = term.as_dict() | {"glossary_version": version}
+        term_target = audit.Target("glossary-term", None, term.source)
+        audit_trail.record(db, "glossary.add", term_target, None, after)
     say(f"{term.source} → {term.target} ({term.kind}); glossary version {version}.", "success")
     return redirect(url_for("glossary.index"))
 
@@ -46,6 +51,8 @@ def remove() -> Any:
         except translate.GlossaryError as exc:
             say(f"Not removed: {exc}.", "error")
         else:
+            target = audit.Target("glossary-term", None, source.strip())
+            audit_trail.record(db, "glossary.remove", target, None, {"glossary_version": version})
             say(f"{source.strip()} removed; glossary version {version}.", "success")
     return redirect(url_for("glossary.index"))
 

@@ -10,10 +10,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.dashboard import health
+from services.dashboard import audit_trail, health
 from services.dashboard.messages import say
 from services.dashboard.partner_form import PartnerForm
 from services.publish import interface as publish
+from shared import audit
 from shared import db as database
 from shared.models import Partner, utcnow
 
@@ -47,6 +48,7 @@ def new() -> Any:
         except publish.InvalidPartner as exc:
             db.rollback()
             return _form_page(form, None, _reason(exc)), 422
+        _record(db, "partner.create", partner, None)
         return _saved(partner, token, "added")
 
 
@@ -66,12 +68,24 @@ def edit(partner_id: int) -> Any:
         return _refused(form, partner_id, exc)
     with database.session() as db:
         partner = _partner(db, partner_id)
+        before = publish.describe_partner(partner, utcnow())
         try:
             token = publish.update_partner(db, partner, changes, utcnow())
         except publish.InvalidPartner as exc:
             db.rollback()
             return _refused(form, partner_id, exc)
+        _record(db, "partner.update", partner, before)
         return _saved(partner, token, "saved")
+
+
+def _record(
+    db: Session, action: str, partner: Partner, before: dict[str, Any] | None, **extra: Any
+) -> None:
+    """In the audit log, as `describe_partner` shows it (no secret, credential or token)."""
+    db.flush()
+    after = publish.describe_partner(partner, utcnow())
+    target = audit.Target("partner", partner.id, partner.name)
+    audit_trail.record(db, action, target, before, after, **extra)
 
 
 def _refused(form: PartnerForm, partner_id: int, error: publish.InvalidPartner) -> Any:
@@ -118,12 +132,15 @@ def disable(partner_id: int) -> Any:
 def _set_enabled(partner_id: int, changes: dict[str, Any]) -> Any:
     with database.session() as db:
         partner = _partner(db, partner_id)
+        before = publish.describe_partner(partner, utcnow())
         try:
             publish.update_partner(db, partner, changes, utcnow())
         except publish.InvalidPartner as exc:
             db.rollback()
             say(f"Not changed: {_reason(exc)}", "error")
         else:
+            action = "partner.enable" if partner.enabled else "partner.disable"
+            _record(db, action, partner, before, detail=partner.disabled_reason)
             say(f"{partner.name} {'enabled' if partner.enabled else 'disabled'}.", "success")
     return redirect(url_for("partners.index") + f"#partner-{partner_id}")
 
@@ -136,6 +153,8 @@ def send_test(partner_id: int) -> Any:
         except publish.NotSent as exc:
             say(f"Test not sent: {exc}.", "error")
         else:
+            target = audit.Target("partner", partner_id, _partner(db, partner_id).name)
+            audit_trail.record(db, "partner.test", target)
             say("Test delivery queued: the partner's answer shows here once it arrives.", "success")
     return redirect(url_for("partners.index") + f"#partner-{partner_id}")
 
@@ -147,7 +166,9 @@ def new_feed_token(partner_id: int) -> Any:
         if not publish.is_pull(partner.method):
             say(f"{partner.name} does not pull a feed.", "error")
             return redirect(url_for("partners.edit", partner_id=partner_id))
+        before = publish.describe_partner(partner, utcnow())
         token = publish.new_feed_token(partner)
+        _record(db, "partner.feed-token", partner, before, detail="a new feed token")
         return render_template("dashboard/feed_token.html", partner=partner, token=token)
 
 

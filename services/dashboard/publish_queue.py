@@ -13,13 +13,17 @@ from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.dashboard.deliveries import parse_since_text
+from services.dashboard import audit_trail
+from services.dashboard.formatting import since_time
 from services.dashboard.messages import say
 from services.dashboard.navigation import back_to
+from services.dashboard.roles import requires
 from services.publish import interface as publish
+from shared import audit
 from shared import db as database
-from shared.models import DeliveryEvent, Source, utcnow
+from shared.models import DeliveryEvent, Role, Source, utcnow
 
 bp = Blueprint("queue", __name__)
 log = logging.getLogger(__name__)
@@ -42,11 +46,13 @@ class Filters:
     error: str | None = None
 
 
-def audit_action(action: str, delivery_ids: list[int], why: str | None = None) -> None:
-    """The one place each queue action is noted (who, what, which deliveries, why).
-
-    The delivery and its story's timeline keep who and why too (`services.publish.queue`); an
-    audit log can hook in here."""
+def audit_action(db: Session, action: str, delivery_ids: list[int], why: str | None = None) -> None:
+    """The one place each queue action is noted (who, what, which deliveries, why): the audit
+    log, in the action's own transaction, one entry per delivery; the delivery and its story's
+    timeline keep who and why too (`services.publish.queue`)."""
+    for delivery_id in delivery_ids:
+        target = audit.Target("delivery", delivery_id, None)
+        audit_trail.record(db, action, target, detail=why or None)
     log.info(
         "%s by %s: deliveries %s%s",
         action,
@@ -108,8 +114,8 @@ def _filters() -> Filters:
             event=_choice(args.get("event"), EVENTS, "event"),
             source_id=_number(args.get("source"), "source"),
             time_field=publish.TimeField(args.get("time", publish.TimeField.CREATED)),
-            since=parse_since_text(args.get("since", "")),
-            until=parse_since_text(args.get("until", "")),
+            since=since_time(args.get("since", "")),
+            until=since_time(args.get("until", "")),
         )
     except (ValueError, publish.InvalidTime) as exc:
         return Filters(publish.QueueFilter(), args, _plain(exc))
@@ -138,6 +144,7 @@ def _plain(exc: Exception) -> str:
 
 
 @bp.post("/queue/<int:delivery_id>/cancel")
+@requires(Role.EDITOR)
 def cancel(delivery_id: int) -> Any:
     why = request.form.get("reason", "")
     with database.session() as db:
@@ -146,17 +153,18 @@ def cancel(delivery_id: int) -> Any:
         except publish.CancelRefused as exc:
             say(f"Not canceled: {exc}.", "error")
         else:
-            audit_action("delivery.cancel", [delivery_id], why)
+            audit_action(db, "delivery.cancel", [delivery_id], why)
             say(f"Canceled {delivery.event} to {delivery.partner.name}.", "success")
     return redirect(back_to("queue.index"))
 
 
 @bp.post("/queue/<int:delivery_id>/resend")
+@requires(Role.EDITOR)
 def resend(delivery_id: int) -> Any:
     with database.session() as db:
         report = publish.resend_many(db, [delivery_id], utcnow(), g.user.name)
         if report.done:
-            audit_action("delivery.resend", report.done)
+            audit_action(db, "delivery.resend", report.done)
             say(f"Delivery {delivery_id} queued again (same webhook-id).", "success")
         else:
             say(f"Not resent: {report.skipped[0][1]}.", "error")
@@ -164,6 +172,7 @@ def resend(delivery_id: int) -> Any:
 
 
 @bp.post("/queue/bulk")
+@requires(Role.EDITOR)
 def bulk() -> Any:
     ids = sorted({int(text) for text in request.form.getlist("ids") if text.isdigit()})
     action = request.form.get("action")
@@ -177,11 +186,11 @@ def bulk() -> Any:
                 say("Nothing canceled: say why they are canceled.", "error")
                 return redirect(back_to("queue.index"))
             report = publish.cancel_many(db, ids, utcnow(), g.user.name, why)
-            audit_action("delivery.cancel", report.done, why)
+            audit_action(db, "delivery.cancel", report.done, why)
             say(_summary(report, "canceled"), "success" if report.done else "error")
         elif action == "resend":
             report = publish.resend_many(db, ids, utcnow(), g.user.name)
-            audit_action("delivery.resend", report.done)
+            audit_action(db, "delivery.resend", report.done)
             say(_summary(report, "queued again"), "success" if report.done else "error")
         else:
             say("Nothing done: choose resend or cancel.", "error")

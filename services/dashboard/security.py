@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
-from flask import Flask, Response, render_template
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, render_template
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -47,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(RateLimitExceeded, _too_many_sign_ins)
 
 
 def limit_logins(app: Flask) -> None:
@@ -96,6 +99,25 @@ def _refuse_nul_characters() -> Any:
 def _not_found(error: Exception) -> Any:
     message = "There is nothing here: the link is wrong, or what it pointed to is gone."
     return render_template("dashboard/error.html", status=404, message=message), 404
+
+
+def _too_many_sign_ins(error: RateLimitExceeded) -> Any:
+    """The dashboard's own page, with when to try again (also as `Retry-After`)."""
+    wait = _seconds_until_reset()
+    message = (
+        f"Too many sign-in attempts from this address: try again in {wait} seconds. "
+        "Failed attempts are in the audit log."
+    )
+    page = render_template("dashboard/error.html", status=429, message=message)
+    return page, 429, {"Retry-After": str(wait)}
+
+
+def _seconds_until_reset() -> int:
+    limiter: Limiter = current_app.extensions["syndikat_login_limiter"]
+    current = limiter.current_limit
+    if current is None:
+        return 60  # the limit's window, as a fair guess
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _csrf_refused(error: CSRFError) -> Any:

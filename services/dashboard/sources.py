@@ -9,10 +9,11 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from services.dashboard import health
+from services.dashboard import audit_trail, health
 from services.dashboard.messages import say
 from services.dashboard.source_form import SourceForm
 from services.ingest import interface as ingest
+from shared import audit
 from shared import db as database
 from shared.models import Source, SourceKind
 
@@ -39,6 +40,7 @@ def new() -> Any:
         except ingest.SourceConfigError as exc:
             db.rollback()
             return _form_page(form, None, str(exc)), 422
+        _record(db, "source.create", source, None)
         return _saved(source, "added")
 
 
@@ -50,13 +52,21 @@ def edit(source_id: int) -> Any:
         if request.method == "GET":
             return _form_page(SourceForm.from_source(source, item.shown), item, db=db)
         form = SourceForm.from_request(request.form)
+        before = ingest.describe_source_settings(db, source)
         try:
             ingest.save_source(db, source.name, form.changes(item.shown["url"]), create=False)
         except ingest.SourceConfigError as exc:
             db.rollback()
             [item] = health.source_health(db, [_source(db, source_id)])
             return _form_page(form, item, str(exc), db=db), 422
+        _record(db, "source.update", source, before)
         return _saved(source, "saved")
+
+
+def _record(db: Session, action: str, source: Source, before: dict[str, Any] | None) -> None:
+    db.flush()
+    target = audit.Target("source", source.id, source.name)
+    audit_trail.record(db, action, target, before, ingest.describe_source_settings(db, source))
 
 
 def _saved(source: Source, done: str) -> Any:
@@ -94,12 +104,14 @@ def disable(source_id: int) -> Any:
 def _set_enabled(source_id: int, enabled: bool) -> Any:
     with database.session() as db:
         source = _source(db, source_id)
+        before = ingest.describe_source_settings(db, source)
         try:
             ingest.save_source(db, source.name, {"enabled": enabled}, create=False)
         except ingest.SourceConfigError as exc:
             db.rollback()
             say(f"Not changed: {exc}. Edit the source first.", "error")
         else:
+            _record(db, "source.enable" if enabled else "source.disable", source, before)
             say(f"{source.name} {'enabled' if enabled else 'disabled'}.", "success")
     return redirect(url_for("sources.index") + f"#source-{source_id}")
 

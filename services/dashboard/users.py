@@ -1,14 +1,15 @@
-"""Dashboard users: adding them, checking passwords, and the stamp that ties a session to one."""
+"""Dashboard users: adding them, checking passwords, roles, and ending their sessions."""
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared.models import User, utcnow
+from shared.models import Role, User, utcnow
+from shared.models.users import new_session_stamp
 
 MIN_PASSWORD_LENGTH = 10
 #: Compared against when the name is unknown, so a wrong name takes as long as a wrong password.
@@ -19,21 +20,51 @@ class InvalidUser(ValueError):
     pass
 
 
-def save_user(db: Session, name: str, password: str) -> User:
-    """Add a user, or set the password of the one with this name."""
+def save_user(db: Session, name: str, password: str, role: str | None = None) -> User:
+    """Add a user, or set the password of the one with this name (which ends their sessions).
+
+    A new user without a `role` is an admin: the CLI adds the first user, who must be able to
+    manage the others."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidUser("a user name is 1 to 100 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidUser(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    checked_role = parse_role(role) if role is not None else None
     user = db.scalar(select(User).where(User.name == name))
     if user is None:
-        user = User(name=name)
+        user = User(name=name, role=checked_role or Role.ADMIN)
         db.add(user)
-    user.password_hash = generate_password_hash(password)
+    elif checked_role is not None:
+        user.role = checked_role
+    set_password(user, password)
     user.enabled = True
     db.flush()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidUser(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def set_enabled(user: User, enabled: bool) -> None:
+    user.enabled = enabled
+    if not enabled:
+        end_sessions(user)
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        known = ", ".join(role.value for role in Role)
+        raise InvalidUser(f"unknown role {value!r}; known: {known}") from None
+
+
+def end_sessions(user: User) -> None:
+    """Every session signed in as `user` ends at its next request, in every browser."""
+    user.session_stamp = new_session_stamp()
 
 
 def authenticate(db: Session, name: str, password: str) -> User | None:
@@ -47,6 +78,6 @@ def authenticate(db: Session, name: str, password: str) -> User | None:
     return user
 
 
-def session_stamp(user: User) -> str:
-    """Changes when the password does, which ends every session signed in with the old one."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def describe(user: User) -> dict[str, Any]:
+    """The user as the audit log shows them: never the password hash or the session stamp."""
+    return {"name": user.name, "role": user.role, "enabled": user.enabled}

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from services.ingest import polling, source_health, sources
 from services.ingest.documents import take_document
 from services.ingest.formats import MalformedDocument, UnsupportedFormat
-from services.ingest.source_status import activity, describe, describe_all
+from services.ingest.source_status import activity, describe, describe_all, describe_settings
+from shared import audit, ninjs
 from shared import db as database
-from shared import ninjs
 from shared.models import PicturePolicy, Source, SourceKind
 
 
@@ -79,7 +79,15 @@ def disable_source(name: str) -> None:
 def _save(name: str, changes: dict[str, Any], create: bool) -> None:
     try:
         with database.session() as db:
-            sources.save_source(db, name, changes, create=create)
+            stored = sources.find(db, name)
+            before = describe_settings(db, stored) if stored else None
+            source = sources.save_source(db, name, changes, create=create)
+            db.flush()
+            action = "source.create" if stored is None else "source.update"
+            target = audit.Target("source", source.id, source.name)
+            audit.record(
+                db, audit.cli_actor(), action, target, before, describe_settings(db, source)
+            )
     except sources.SourceConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 

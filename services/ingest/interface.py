@@ -11,12 +11,14 @@ from services.ingest.push_client import push_story
 from services.ingest.source_health import recent_errors
 from services.ingest.source_status import describe as describe_source
 from services.ingest.source_status import describe_all as describe_sources
+from services.ingest.source_status import describe_settings as describe_source_settings
 from services.ingest.sources import SourceConfigError, save_source
 from services.ingest.sources import find as find_source
 
 __all__ = [
     "SourceConfigError",
     "describe_source",
+    "describe_source_settings",
     "describe_sources",
     "find_source",
     "push_story",

@@ -149,3 +149,11 @@ def _age(delta: timedelta) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def describe_settings(db: Session, source: Source) -> dict[str, Any]:
+    """The source's settings as `describe` shows them (no secret, a URL's password masked),
+    without the health figures that change by themselves: what the audit log keeps."""
+    [shown] = describe_all(db, [source])
+    shown.pop("status", None)
+    return shown

@@ -12,9 +12,9 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from services.ingest import source_health, sources
-from services.ingest.source_status import activity, describe, describe_all
+from services.ingest.source_status import activity, describe, describe_all, describe_settings
+from shared import audit, outbox, tasks
 from shared import db as database
-from shared import outbox, tasks
 from shared.models import IngestError, Source
 from shared.web.auth import require_api_token
 from shared.web.errors import ApiError
@@ -43,6 +43,7 @@ def add_source() -> Any:
         if sources.find(db, name) is not None:
             raise ApiError(409, "source_exists", f"a source named {name!r} exists; PATCH it")
         source = _save(db, name, body, create=True)
+        _audited(db, "source.create", source, None)
         shown = _shown(db, source)
     return jsonify(shown), 201, {"Location": f"/v1/sources/{name}"}
 
@@ -57,9 +58,18 @@ def get_source(name: str) -> Any:
 def change_source(name: str) -> Any:
     body = json_object()
     with database.session() as db:
-        source = _save(db, _existing(db, name).name, body, create=False)
+        stored = _existing(db, name)
+        before = describe_settings(db, stored)
+        source = _save(db, stored.name, body, create=False)
+        _audited(db, "source.update", source, before)
         shown = _shown(db, source)
     return jsonify(shown)
+
+
+def _audited(db: Any, action: str, source: Source, before: dict[str, Any] | None) -> None:
+    db.flush()
+    target = audit.Target("source", source.id, source.name)
+    audit.record_from_api(db, action, target, before, describe_settings(db, source))
 
 
 @bp.get("/v1/sources/<name>/errors")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.publish import feeds, methods, registry, replay
 from services.publish.listing import DELIVERY_STATES, deliveries_query, describe_delivery
 from services.publish.times import InvalidTime, parse_since
+from shared import audit
 from shared import db as database
 from shared.models import Delivery, Partner, utcnow
 from shared.web.auth import require_api_token
@@ -49,6 +50,7 @@ def add_partner() -> Any:
         _refuse_if_taken(db, name)
         partner, token = _registered(lambda: registry.create(db, str(name or ""), body, utcnow()))
         db.flush()
+        _audited(db, "partner.create", partner, None)
         shown = _shown(partner, feed_token=token)
     return jsonify(shown), 201, {"Location": url_for("partners.get_partner", name=name)}
 
@@ -67,7 +69,9 @@ def change_partner(name: str) -> Any:
     _registered(lambda: registry.check_sign_in(stored, body))  # outside the write transaction
     with database.session() as db:
         partner = _partner(db, name)
+        before = registry.describe(partner, utcnow())
         token = _registered(lambda: registry.update(db, partner, body, utcnow()))
+        _audited(db, "partner.update", partner, before)
         return jsonify(_shown(partner, feed_token=token))
 
 
@@ -79,11 +83,13 @@ def rotate_secret(name: str) -> Any:
         raise ApiError(422, "invalid_partner", "overlap_hours must be a number")
     with database.session() as db:
         partner = _partner(db, name)
+        before = registry.describe(partner, utcnow())
         _registered(
             lambda: registry.rotate_secret(
                 partner, body.get("secret", ""), utcnow(), timedelta(hours=hours)
             )
         )
+        _audited(db, "partner.rotate-secret", partner, before, detail="a new secret")
         return jsonify(_shown(partner))
 
 
@@ -94,6 +100,7 @@ def new_feed_token(name: str) -> Any:
         if not methods.is_pull(partner.method):
             raise ApiError(409, "not_a_feed_partner", f"{name} does not pull a feed")
         token = feeds.new_token(partner)
+        _audited(db, "partner.feed-token", partner, None, detail="a new feed token")
         return jsonify(_shown(partner, feed_token=token))
 
 
@@ -119,7 +126,11 @@ def replay_partner(name: str) -> Any:
         raise ApiError(422, "invalid_replay", "give `since`: an ISO time or e.g. 24h, 7d")
     since = _since(str(body["since"]))
     with database.session() as db:
-        report = replay.replay_failed(db, _partner(db, name), since, utcnow())
+        partner = _partner(db, name)
+        report = replay.replay_failed(db, partner, since, utcnow())
+        detail = f"{len(report.replayed)} replayed, {len(report.skipped)} skipped, since {since}"
+        target = audit.Target("partner", partner.id, partner.name)
+        audit.record_from_api(db, "delivery.replay", target, detail=detail)
     skipped = [{"id": delivery_id, "reason": why} for delivery_id, why in report.skipped]
     return jsonify(replayed=report.replayed, skipped=skipped)
 
@@ -134,7 +145,18 @@ def replay_delivery(delivery_id: int) -> Any:
             replay.replay(db, delivery, utcnow())
         except replay.ReplayRefused as exc:
             raise ApiError(409, "replay_refused", str(exc)) from exc
+        target = audit.Target("delivery", delivery.id, delivery.partner.name)
+        audit.record_from_api(db, "delivery.resend", target, detail=delivery.webhook_id)
         return jsonify(describe_delivery(delivery)), 202
+
+
+def _audited(
+    db: Session, action: str, partner: Partner, before: dict[str, Any] | None, **extra: Any
+) -> None:
+    db.flush()
+    after = registry.describe(partner, utcnow())  # no secret, credential or token in it
+    target = audit.Target("partner", partner.id, partner.name)
+    audit.record_from_api(db, action, target, before, after, **extra)
 
 
 def _registered(change: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.publish import feeds, methods, partners, registry, replay
 from services.publish.listing import DELIVERY_STATES, deliveries_query, describe_delivery
 from services.publish.times import InvalidTime, parse_since
+from shared import audit
 from shared import db as database
 from shared.models import Delivery, Partner, utcnow
 
@@ -111,6 +112,7 @@ def _save(name: str, changes: dict[str, Any]) -> None:
     now = utcnow()
     with database.session() as db:
         partner = db.scalar(select(Partner).where(Partner.name == name))
+        before = registry.describe(partner, now) if partner else None
         try:
             if partner is None:
                 partner, token = registry.create(db, name, changes, now)
@@ -118,6 +120,7 @@ def _save(name: str, changes: dict[str, Any]) -> None:
                 token = registry.update(db, partner, changes, now)
         except registry.InvalidPartner as exc:
             raise click.ClickException(" ".join([str(exc), *exc.details])) from exc
+        _audited(db, "partner.update" if before else "partner.create", partner, before)
     click.echo(f"partner {name}: saved")
     if token:
         _show_feed_token(name, token)
@@ -196,7 +199,10 @@ def show_partner(name: str) -> None:
 def enable_partner(name: str) -> None:
     """Enable a partner; deliveries waiting for it become due at once."""
     with database.session() as db:
-        due = partners.enable(db, _partner(db, name), utcnow())
+        partner = _partner(db, name)
+        before = registry.describe(partner, utcnow())
+        due = partners.enable(db, partner, utcnow())
+        _audited(db, "partner.enable", partner, before)
     click.echo(f"partner {name}: enabled; {due} waiting deliveries are due now")
 
 
@@ -205,7 +211,10 @@ def enable_partner(name: str) -> None:
 @click.option("--reason", default="disabled by hand", show_default=True)
 def disable_partner(name: str, reason: str) -> None:
     with database.session() as db:
-        partners.disable(db, _partner(db, name), reason, utcnow())
+        partner = _partner(db, name)
+        before = registry.describe(partner, utcnow())
+        partners.disable(db, partner, reason, utcnow())
+        _audited(db, "partner.disable", partner, before, detail=reason)
     click.echo(f"partner {name}: disabled")
 
 
@@ -221,6 +230,7 @@ def rotate_secret(name: str, secret: str, overlap_hours: float) -> None:
             registry.rotate_secret(partner, secret, utcnow(), timedelta(hours=overlap_hours))
         except registry.InvalidPartner as exc:
             raise click.ClickException(str(exc)) from exc
+        _audited(db, "partner.rotate-secret", partner, None, detail="a new secret")
     click.echo(f"partner {name}: new secret; the old one also signs for {overlap_hours:g} h")
 
 
@@ -233,6 +243,7 @@ def new_feed_token(name: str) -> None:
         if not methods.is_pull(partner.method):
             raise click.ClickException(f"{name} does not pull a feed")
         token = feeds.new_token(partner)
+        _audited(db, "partner.feed-token", partner, None, detail="a new feed token")
     _show_feed_token(name, token)
 
 
@@ -277,6 +288,9 @@ def replay_deliveries(delivery_id: int | None, partner_name: str | None, since: 
             raise click.UsageError("--partner needs --since")
         partner = _partner(db, str(partner_name))
         report = replay.replay_failed(db, partner, _since(since), utcnow())
+        detail = f"{len(report.replayed)} replayed, {len(report.skipped)} skipped, since {since}"
+        target = audit.Target("partner", partner.id, partner.name)
+        audit.record(db, audit.cli_actor(), "delivery.replay", target, detail=detail)
         for skipped, why in report.skipped:
             click.echo(f"delivery {skipped}: not replayed: {why}")
         click.echo(f"{len(report.replayed)} deliveries to {partner.name} replayed")
@@ -292,7 +306,19 @@ def _replay_one(db: Any, delivery_id: int) -> None:
         replay.replay(db, delivery, utcnow())
     except replay.ReplayRefused as exc:
         raise click.ClickException(f"delivery {delivery_id} not replayed: {exc}") from exc
+    target = audit.Target("delivery", delivery.id, delivery.partner.name)
+    audit.record(db, audit.cli_actor(), "delivery.resend", target, detail=delivery.webhook_id)
     click.echo(f"delivery {delivery_id}: replayed with webhook-id {delivery.webhook_id}")
+
+
+def _audited(
+    db: Any, action: str, partner: Partner, before: dict[str, Any] | None, **extra: Any
+) -> None:
+    """In the audit log as `cli:<unix user>`, as `describe` shows the partner (no secrets)."""
+    db.flush()
+    after = registry.describe(partner, utcnow())
+    target = audit.Target("partner", partner.id, partner.name)
+    audit.record(db, audit.cli_actor(), action, target, before, after, **extra)
 
 
 def _partner(db: Any, name: str) -> Partner:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from services.translate import glossary, review
+from shared import audit
 from shared import db as database
 from shared.models import TermKind
 from shared.web.auth import require_api_token
@@ -45,6 +46,9 @@ def add_term() -> Any:
             )
         except glossary.GlossaryError as exc:
             raise ApiError(422, "invalid_term", str(exc)) from exc
+        after = term.as_dict() | {"glossary_version": version}
+        term_target = audit.Target("glossary-term", None, term.source)
+        audit.record_from_api(db, "glossary.add", term_target, None, after)
     return jsonify(term=term.as_dict(), version=version), 201
 
 
@@ -55,6 +59,9 @@ def remove_term(source: str) -> Any:
             version = glossary.remove_term(db, source)
         except glossary.GlossaryError as exc:
             raise ApiError(404, "not_found", str(exc)) from exc
+        term_target = audit.Target("glossary-term", None, source.strip())
+        after = {"glossary_version": version}
+        audit.record_from_api(db, "glossary.remove", term_target, None, after)
     return jsonify(version=version)
 
 
@@ -78,6 +85,9 @@ def edit_segment(story_id: str, index: int) -> Any:
         result = _reviewed(
             lambda: review.edit_segment(db, _story_key(story_id), index, english, reviewer)
         )
+        story_target = audit.Target("story", story_id)
+        after = {"segment": index, "english": english}
+        audit.record_from_api(db, "review.edit", story_target, None, after, detail=reviewer)
     return jsonify(result)
 
 
@@ -86,6 +96,8 @@ def approve(story_id: str) -> Any:
     reviewer = _string(json_object(), "reviewer")
     with database.session() as db:
         result = _reviewed(lambda: review.approve(db, _story_key(story_id), reviewer))
+        story_target = audit.Target("story", story_id)
+        audit.record_from_api(db, "review.approve", story_target, detail=reviewer)
     return jsonify(result)
 
 

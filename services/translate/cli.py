@@ -20,7 +20,7 @@ from services.translate.model_packages import (
     install_package,
     locate_package,
 )
-from shared import clock
+from shared import audit, clock
 from shared import db as database
 from shared.config import get_settings
 from shared.models import TermKind
@@ -122,6 +122,9 @@ def glossary_add(source: str, target: str | None, keep: bool) -> None:
             term, version = glossary.add_term(db, source, target, kind)
         except glossary.GlossaryError as exc:
             _fail(f"Not added: {exc}.")
+        after = term.as_dict() | {"glossary_version": version}
+        term_target = audit.Target("glossary-term", None, term.source)
+        audit.record(db, audit.cli_actor(), "glossary.add", term_target, None, after)
     click.echo(f"{term.source} → {term.target} ({term.kind}); glossary version {version}")
 
 
@@ -133,6 +136,9 @@ def glossary_remove(source: str) -> None:
             version = glossary.remove_term(db, source)
         except glossary.GlossaryError as exc:
             _fail(f"Not removed: {exc}.")
+        term_target = audit.Target("glossary-term", None, source.strip())
+        after = {"glossary_version": version}
+        audit.record(db, audit.cli_actor(), "glossary.remove", term_target, None, after)
     click.echo(f"removed {source}; glossary version {version}")
 
 

@@ -1,5 +1,6 @@
 """Every table Syndikat keeps, on one declarative base."""
 
+from shared.models.audit import AuditEvent
 from shared.models.base import Base, utcnow
 from shared.models.deliveries import (
     Delivery,
@@ -23,10 +24,11 @@ from shared.models.sources import (
 )
 from shared.models.stories import Story, StoryEvent, StoryState, StoryVersion, VersionKind
 from shared.models.translations import Translation, TranslationStatus
-from shared.models.users import User
+from shared.models.users import Role, User
 
 __all__ = [
     "FOLDER_KINDS",
+    "AuditEvent",
     "Base",
     "Delivery",
     "DeliveryAttempt",
@@ -42,6 +44,7 @@ __all__ = [
     "Partner",
     "PicturePolicy",
     "PrunedAttemptCount",
+    "Role",
     "Source",
     "SourceKind",
     "Story",

@@ -12,10 +12,20 @@ from services.dashboard.app import create_app
 from services.dashboard.users import save_user
 from tests.support.dashboard import PASSWORD, csrf_token, sign_in
 
+#: Tests move the `clock` years past the wall-clock time they signed in at; idle expiry has
+#: its own tests (test_sessions.py), which set the real setting back.
+NO_IDLE_EXPIRY = 60 * 24 * 365 * 100
+
 
 @pytest.fixture
 def app(db_env: str) -> Flask:
-    return create_app({"TESTING": True, "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "TESTING": True,
+            "RATELIMIT_ENABLED": False,
+            "DASHBOARD_SESSION_IDLE_MINUTES": NO_IDLE_EXPIRY,
+        }
+    )
 
 
 @pytest.fixture

@@ -116,6 +116,8 @@ def test_an_editor_runs_the_morning_shift_in_a_browser(db_env, newsroom, tmp_pat
         steps.dead_letters()
         steps.escaped_headline()
         steps.overview(final=True)
+        steps.audit_log()
+        steps.sign_out_ends_a_copied_session(browser)
         page.close()
 
     dialogs = [p for p in problems if p.startswith("dialog")]
@@ -276,6 +278,35 @@ class Steps:
         self._reload_until(lambda: "Test accepted: HTTP 200" in page.inner_text("#partners"))
         assert any(r.json()["type"] == "syndikat.test" for r in self.site.requests)
         self.shots.take("partners")
+
+    def audit_log(self) -> None:
+        """The partner added above and the sign-in are in the audit log, with who did them."""
+        page = self.page
+        page.click("nav >> text=Audit log")
+        page.fill("input[name=action]", "partner.create")
+        page.click("form.filters button[type=submit]")
+        rows = page.locator("#audit-events tbody tr")
+        assert rows.count() == 1
+        assert "anna" in rows.first.inner_text() and "kiel-kurier" in rows.first.inner_text()
+        assert '"method": "feed"' in rows.first.inner_text()
+        self.shots.take("audit-log")
+        page.goto(self.url + "/audit?action=sign-in")
+        assert "anna" in page.inner_text("#audit-events")
+
+    def sign_out_ends_a_copied_session(self, browser: Any) -> None:
+        """A cookie copied into another browser before "Sign out" opens nothing afterwards."""
+        page = self.page
+        other = browser.new_context()
+        other.add_cookies(page.context.cookies())
+        copy = other.new_page()
+        copy.goto(self.url + "/partners")
+        assert copy.url == self.url + "/partners"  # the copy works while the session lasts
+        page.click("form.signout button[type=submit]")
+        page.wait_for_url(self.url + "/login")
+        copy.goto(self.url + "/partners")
+        assert copy.url.startswith(self.url + "/login")
+        self.shots.take("signed-out")
+        other.close()
 
     def add_a_glossary_term(self) -> None:
         page = self.page

@@ -38,3 +38,24 @@ def test_users_list_and_disable(db):
     listed = run("list")
     assert listed.output.startswith("anna\tdisabled\tlast login -")
     assert run("disable", "nobody").exit_code != 0
+
+
+def test_users_add_sets_a_role_keeps_it_without_one_and_refuses_unknown_roles(db):
+    assert run("add", "anna", "--password-stdin", stdin="a long enough password\n").exit_code == 0
+    assert (
+        run(
+            "add", "ben", "--role", "viewer", "--password-stdin", stdin="a long password\n"
+        ).exit_code
+        == 0
+    )
+    assert run("add", "ben", "--password-stdin", stdin="another long password\n").exit_code == 0
+    assert (
+        run(
+            "add", "carl", "--role", "king", "--password-stdin", stdin="a long password\n"
+        ).exit_code
+        != 0
+    )
+    db.expire_all()
+    roles = {user.name: user.role for user in db.scalars(select(User))}
+    assert roles == {"anna": "admin", "ben": "viewer"}  # the first user can manage the others
+    assert run("list").output.splitlines()[1].endswith("\tviewer")

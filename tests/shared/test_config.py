@@ -106,6 +106,7 @@ EVERY_VARIABLE = {
     "SYNDIKAT_DASHBOARD_SECURE_COOKIES": ("off", "dashboard_secure_cookies", False),
     "SYNDIKAT_DASHBOARD_TIMEZONE": ("Europe/Berlin", "dashboard_timezone", "Europe/Berlin"),
     "SYNDIKAT_DASHBOARD_TRUSTED_PROXIES": ("1", "dashboard_trusted_proxies", 1),
+    "SYNDIKAT_DASHBOARD_SESSION_IDLE_MINUTES": ("15", "dashboard_session_idle_minutes", 15),
     "SYNDIKAT_API_TRUSTED_PROXIES": ("2", "api_trusted_proxies", 2),
     "SYNDIKAT_METRICS_TOKEN": ("m", "metrics_token", SecretStr("m")),
     "SYNDIKAT_OPENAI_BASE_URL": ("http://llm/v1", "openai_base_url", "http://llm/v1"),
