@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from services.cli import main
 from services.translate import compare
+from tests.support.chat_completions import ChatCompletionsServer
 from tests.support.reference_engines import REFERENCE_SET
 from tests.support.tiny_model import build_tiny_model
 
@@ -200,3 +201,38 @@ def test_with_glossary_the_installations_terms_reach_the_engine(syndikat) -> Non
     # The perfect engine knows the sentences, not the glossary's placeholders for the term
     # (`Der <x1/> hat am Donnerstag ...`): the story with "Landtag" fails, as it shows.
     assert table(with_glossary.output)[PERFECT][4] == "1"
+
+
+def test_the_local_model_and_the_openai_stand_in_get_a_row_each(
+    tmp_path: Path, settings: Callable[..., None]
+) -> None:
+    """What the issue asked: one table for the local model and an LLM behind the Chat
+    Completions protocol (tests/support/chat_completions.py, a local server of our own)."""
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    write_story(
+        folder,
+        "gruss",
+        "Hallo Welt",
+        ["Guten Morgen und Hallo Welt."],
+        ["Hello world", "Good morning and Hello world."],
+    )
+    with ChatCompletionsServer() as chat:
+        settings(
+            SYNDIKAT_MODEL_DIR=str(build_tiny_model(tmp_path / "model")),
+            SYNDIKAT_OPENAI_BASE_URL=chat.url,
+            SYNDIKAT_OPENAI_API_KEY=chat.api_key,
+            SYNDIKAT_OPENAI_MODEL="test-model",
+        )
+        report = tmp_path / "report.md"
+        result = run_compare(str(folder), "--engines", "local,openai", "--report", str(report))
+
+    assert result.exit_code == 0, result.output
+    rows = table(result.output)
+    assert set(rows) == {"local", "openai"}
+    for engine in ("local", "openai"):
+        chrf, _bleu, _held, _findings, failed, characters, _seconds = rows[engine]
+        assert failed == "0", engine
+        assert 0 < float(chrf) <= 100 and float(characters) > 0, engine
+    assert len(chat.requests) == 1  # the whole story in one request
+    assert "openai" in report.read_text(encoding="utf-8")
