@@ -117,7 +117,9 @@ def _seconds_until_reset() -> int:
     current = limiter.current_limit
     if current is None:
         return 60  # the limit's window, as a fair guess
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # reset_at is whole seconds while the clock is not: never say more than the window.
+    window = current.limit.get_expiry()
+    return min(window, max(1, math.ceil(current.reset_at - time.time())))
 
 
 def _csrf_refused(error: CSRFError) -> Any:
