@@ -132,7 +132,8 @@ def _name_worker_logs(sender: str, instance: Any, **_: Any) -> None:
 
 @beat_init.connect
 def _name_scheduler_logs(**_: Any) -> None:
-    syndikat_logging.configure_logging("scheduler")
+    # Renamed only: the level stays what `celery beat -l` asked for (setup_logging set it).
+    syndikat_logging.configure_logging("scheduler", syndikat_logging.current_level())
 
 
 @task_prerun.connect

@@ -52,6 +52,11 @@ def configure_logging(service: str, level: str | int | None = None) -> None:
     root.setLevel(level or get_settings().log_level)
 
 
+def current_level() -> int:
+    """The level this process logs at now (to rename its logs without changing it)."""
+    return logging.getLogger().level
+
+
 def bind(**fields: Any) -> object:
     """Add fields to every log line from here on in this context; returns a token for `unbind`."""
     current = dict(_context.get() or {})

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from shared import logging as syndikat_logging
-from shared.celery_app import _bind_task_to_logs, _unbind_task_from_logs
+from shared.celery_app import _bind_task_to_logs, _name_scheduler_logs, _unbind_task_from_logs
 
 
 @pytest.fixture
@@ -56,3 +56,14 @@ def test_a_story_noted_outside_a_task_is_not_carried(json_lines):
     logging.getLogger("syndikat.test").info("request")
     [line] = json_lines()
     assert "story_id" not in line
+
+
+def test_the_scheduler_keeps_the_level_celery_beat_was_started_with(json_lines):
+    """`syndikat run` starts beat with `-l WARNING`: naming its logs must not bring back a JSON
+    line for every periodic task every 5 s."""
+    syndikat_logging.configure_logging("worker", "WARNING")  # what setup_logging does first
+
+    _name_scheduler_logs()
+
+    assert logging.getLogger().level == logging.WARNING
+    assert not logging.getLogger("celery.beat").isEnabledFor(logging.INFO)
