@@ -120,13 +120,6 @@ def _is_picture(item: Any) -> bool:
     return isinstance(item, dict) and item.get("type") == "picture"
 
 
-def _first_value(items: Any) -> str:
-    for entry in items if isinstance(items, list) else []:
-        if isinstance(entry, dict) and str(entry.get("value") or "").strip():
-            return str(entry["value"]).strip()
-    return ""
-
-
 def _text(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -144,7 +137,7 @@ def _stored(name: str, item: dict[str, Any]) -> Picture:
         caption=ninjs.caption(item) or _text(item, "body_text") or _text(item, "description_text"),
         alt=_text(item, ALT),
         credit=_text(item, CREDIT),
-        headline=_text(item, "headline") or _first_value(item.get("headlines")),
+        headline=_text(item, "headline") or (ninjs.main_headline(item) or "").strip(),
     )
 
 

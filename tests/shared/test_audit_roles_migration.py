@@ -3,10 +3,10 @@ user stays able to do what they could (admin) and gets a session stamp of their 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -27,31 +27,19 @@ USERS = sa.table(
 def database_at_0011(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
-    monkeypatch.setenv("SYNDIKAT_VAR_DIR", str(tmp_path / "var"))
-    if request.param == "sqlite":
-        yield from _prepared(f"sqlite:///{tmp_path / 'old.db'}", monkeypatch)
-        return
-    server = services.postgres_server_url()
-    if server is None:
-        pytest.skip("no PostgreSQL server")
-    with services.scratch_postgres_database(server, f"syndikat_0013_{uuid.uuid4().hex[:8]}") as url:
-        yield from _prepared(url, monkeypatch)
+    yield from services.database_at_revision(
+        request.param, tmp_path, monkeypatch, "0011", _store_old_users
+    )
 
 
-def _prepared(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", url)
-    services.reset_settings()
-    migrate.upgrade(url, "0011")
+def _store_old_users(connection: Any) -> None:
     when = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-    with database.get_engine(url).begin() as connection:
-        for user_id, name in ((1, "anna"), (2, "ben")):
-            connection.execute(
-                USERS.insert().values(
-                    id=user_id, name=name, password_hash="scrypt:x", enabled=True, created_at=when
-                )
+    for user_id, name in ((1, "anna"), (2, "ben")):
+        connection.execute(
+            USERS.insert().values(
+                id=user_id, name=name, password_hash="scrypt:x", enabled=True, created_at=when
             )
-    yield url
-    services.reset_settings()
+        )
 
 
 def test_users_stored_before_become_admins_with_a_stamp_each(database_at_0011):

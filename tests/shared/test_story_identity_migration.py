@@ -66,25 +66,9 @@ def database_at_0007(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A database of its own, migrated to 0007 and holding stories; the settings point at it."""
-    monkeypatch.setenv("SYNDIKAT_VAR_DIR", str(tmp_path / "var"))
-    if request.param == "sqlite":
-        yield from _prepared(f"sqlite:///{tmp_path / 'old.db'}", monkeypatch)
-        return
-    server = services.postgres_server_url()
-    if server is None:
-        pytest.skip("no PostgreSQL server")
-    with services.scratch_postgres_database(server, f"syndikat_0008_{uuid.uuid4().hex[:8]}") as url:
-        yield from _prepared(url, monkeypatch)
-
-
-def _prepared(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", url)
-    services.reset_settings()
-    migrate.upgrade(url, "0007")
-    with database.get_engine(url).begin() as connection:
-        _store_old_stories(connection)
-    yield url
-    services.reset_settings()
+    yield from services.database_at_revision(
+        request.param, tmp_path, monkeypatch, "0007", _store_old_stories
+    )
 
 
 def _store_old_stories(connection: Any) -> None:

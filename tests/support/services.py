@@ -147,3 +147,38 @@ def empty_tables(url: str) -> None:
     with database.session(url) as db:
         for table in reversed(Base.metadata.sorted_tables):
             db.execute(table.delete())
+
+
+def database_at_revision(
+    engine: str, scratch_dir: Any, monkeypatch: Any, revision: str, fill: Any
+) -> Iterator[str]:
+    """A database of its own on `engine` ("sqlite" or "postgresql"), migrated to `revision` and
+    filled by `fill(connection)`; the settings point at it while the test runs (for the
+    migration tests: what an older installation holds, upgraded by the test)."""
+    import uuid
+
+    import pytest
+
+    monkeypatch.setenv("SYNDIKAT_VAR_DIR", str(scratch_dir / "var"))
+    if engine == "sqlite":
+        yield from _filled(f"sqlite:///{scratch_dir / 'old.db'}", monkeypatch, revision, fill)
+        return
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip("no PostgreSQL server")
+    name = f"syndikat_{revision}_{uuid.uuid4().hex[:8]}"
+    with scratch_postgres_database(server, name) as url:
+        yield from _filled(url, monkeypatch, revision, fill)
+
+
+def _filled(url: str, monkeypatch: Any, revision: str, fill: Any) -> Iterator[str]:
+    from shared import db as database
+    from shared import migrate
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_settings()
+    migrate.upgrade(url, revision)
+    with database.get_engine(url).begin() as connection:
+        fill(connection)
+    yield url
+    reset_settings()
